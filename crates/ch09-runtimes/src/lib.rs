@@ -1,0 +1,1 @@
+//! Chapter 9 of the course: trio and unsync, as Rust's async runtimes.

@@ -1,0 +1,1 @@
+//! Chapter 11 of the course: native code, the Cython analogue.

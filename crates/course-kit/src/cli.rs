@@ -1,0 +1,276 @@
+//! The workspace's one command-line convention, as clap argument groups.
+//!
+//! A program declares only the groups it uses and flattens them into its own `Args`:
+//!
+//! ```
+//! use clap::Parser;
+//! use course_kit::cli::{Seed, TimeScale};
+//!
+//! #[derive(Parser, Debug)]
+//! struct Args {
+//!     #[command(flatten)]
+//!     time: TimeScale,
+//!     #[command(flatten)]
+//!     seed: Seed,
+//! }
+//!
+//! let args = Args::parse_from(["prog", "--time-scale", "0.01", "--seed", "7"]);
+//! assert_eq!(args.time.secs(2.0).as_millis(), 20);
+//! ```
+//!
+//! Bad values are rejected by clap with a one-line error and exit code 2.
+
+use std::num::NonZeroUsize;
+use std::time::Duration;
+
+use clap::Args;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use url::Url;
+
+use crate::site::{LocalSite, SiteConfig};
+
+/// `--time-scale <F>`: multiplies every sleep, including the embedded site's latency.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct TimeScale {
+    /// Multiply every sleep (and the local site's latency) by F; 0.01 runs a 20 s demo in 0.2 s
+    #[arg(long = "time-scale", value_name = "F", default_value_t = 1.0, value_parser = parse_time_scale)]
+    pub time_scale: f64,
+}
+
+impl Default for TimeScale {
+    fn default() -> Self {
+        TimeScale { time_scale: 1.0 }
+    }
+}
+
+impl TimeScale {
+    /// A course duration scaled by `--time-scale`.
+    pub fn scale(&self, d: Duration) -> Duration {
+        d.mul_f64(self.time_scale)
+    }
+
+    /// `secs` seconds of course time, scaled by `--time-scale`.
+    pub fn secs(&self, secs: f64) -> Duration {
+        Duration::from_secs_f64(secs * self.time_scale)
+    }
+}
+
+fn parse_time_scale(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
+    if !v.is_finite() || !(0.0..=1000.0).contains(&v) {
+        return Err(format!("must be between 0 and 1000, got {s}"));
+    }
+    Ok(v)
+}
+
+/// `--workers <N>`: how many threads or processes; defaults to the machine's available parallelism.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct Workers {
+    /// Number of workers (threads or processes) [default: the machine's available parallelism]
+    #[arg(long, value_name = "N")]
+    pub workers: Option<NonZeroUsize>,
+}
+
+impl Workers {
+    /// The requested worker count, or the available parallelism.
+    pub fn get(&self) -> usize {
+        self.workers
+            .map_or_else(available_parallelism, NonZeroUsize::get)
+    }
+}
+
+/// What the OS says this process may use (cgroup and affinity aware); 1 if it cannot tell.
+pub fn available_parallelism() -> usize {
+    std::thread::available_parallelism().map_or(1, NonZeroUsize::get)
+}
+
+/// `--seed <U64>`: makes every random choice reproducible.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct Seed {
+    /// Seed for every random choice, so a run can be repeated exactly [default: random]
+    #[arg(long, value_name = "U64")]
+    pub seed: Option<u64>,
+}
+
+impl Seed {
+    /// The seed to use: the given one, or a fresh random one.
+    pub fn value(&self) -> u64 {
+        self.seed.unwrap_or_else(rand::random)
+    }
+
+    /// A generator for stream `stream` of the given seed. Threads and tasks each take their own
+    /// stream, so runs with the same seed make the same choices whatever the interleaving.
+    pub fn rng_for(seed: u64, stream: u64) -> StdRng {
+        // SplitMix64 step: spreads nearby (seed, stream) pairs far apart.
+        let mut z = seed ^ stream.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        StdRng::seed_from_u64(z ^ (z >> 31))
+    }
+}
+
+/// Where network programs fetch from: `--base-url`, `--live`, `--timeout`.
+#[derive(Debug, Clone, Args)]
+pub struct Net {
+    /// Fetch from this base URL instead of the embedded local site
+    #[arg(long, value_name = "URL", value_parser = parse_base_url, conflicts_with = "live")]
+    pub base_url: Option<Url>,
+    /// Fetch from the course's real web sites (needs the internet)
+    #[arg(long)]
+    pub live: bool,
+    /// Give up on one request after this many seconds
+    #[arg(long, value_name = "SECS", default_value_t = 10.0, value_parser = parse_timeout)]
+    pub timeout: f64,
+}
+
+fn parse_base_url(s: &str) -> Result<Url, String> {
+    let url = Url::parse(s).map_err(|e| format!("`{s}` is not a URL: {e}"))?;
+    match url.scheme() {
+        "http" | "https" if url.has_host() => Ok(url),
+        _ => Err(format!(
+            "`{s}` must be an http:// or https:// URL with a host"
+        )),
+    }
+}
+
+fn parse_timeout(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
+    if !v.is_finite() || v <= 0.0 || v > 3600.0 {
+        return Err(format!(
+            "must be more than 0 and at most 3600 seconds, got {s}"
+        ));
+    }
+    Ok(v)
+}
+
+/// Where the pages come from, once [`Net::source`] has decided.
+#[derive(Debug)]
+pub enum Source {
+    /// The embedded site, running on 127.0.0.1 for as long as this value lives.
+    Local(LocalSite),
+    /// `--base-url`.
+    Url(Url),
+    /// `--live`: the course's real sites.
+    Live,
+}
+
+impl Net {
+    /// The per-request timeout.
+    pub fn timeout(&self) -> Duration {
+        Duration::from_secs_f64(self.timeout)
+    }
+
+    /// Starts the embedded site unless `--base-url` or `--live` was given. Keep the returned value
+    /// alive while downloading: dropping a `Source::Local` stops the site.
+    pub fn source(&self, time: TimeScale) -> anyhow::Result<Source> {
+        Ok(if self.live {
+            Source::Live
+        } else if let Some(url) = &self.base_url {
+            Source::Url(url.clone())
+        } else {
+            let site = LocalSite::start(SiteConfig {
+                time_scale: time.time_scale,
+                ..SiteConfig::default()
+            })?;
+            Source::Local(site)
+        })
+    }
+}
+
+impl Source {
+    /// The base URL to put paths under; `live` is the course's real site for this program.
+    pub fn base(&self, live: &str) -> String {
+        let base = match self {
+            Source::Local(site) => site.url().as_str().to_owned(),
+            Source::Url(url) => url.as_str().to_owned(),
+            Source::Live => live.to_owned(),
+        };
+        base.trim_end_matches('/').to_owned()
+    }
+
+    /// `base/path`, keeping any path the base already has (`--base-url http://h/fault/404`).
+    pub fn url_for(&self, live: &str, path: &str) -> String {
+        join(&self.base(live), path)
+    }
+
+    /// True for `--live`.
+    pub fn is_live(&self) -> bool {
+        matches!(self, Source::Live)
+    }
+}
+
+/// `base/path` with exactly one slash between them.
+pub fn join(base: &str, path: &str) -> String {
+    format!(
+        "{}/{}",
+        base.trim_end_matches('/'),
+        path.trim_start_matches('/')
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser, Debug)]
+    struct All {
+        #[command(flatten)]
+        time: TimeScale,
+        #[command(flatten)]
+        workers: Workers,
+        #[command(flatten)]
+        seed: Seed,
+        #[command(flatten)]
+        net: Net,
+    }
+
+    #[test]
+    fn defaults_follow_the_course() {
+        let a = All::try_parse_from(["p"]).unwrap();
+        assert_eq!(a.time.time_scale, 1.0);
+        assert_eq!(a.workers.get(), available_parallelism());
+        assert!(a.seed.seed.is_none());
+        assert!(!a.net.live && a.net.base_url.is_none());
+    }
+
+    #[test]
+    fn bad_values_are_rejected() {
+        for bad in [
+            &["p", "--workers", "0"][..],
+            &["p", "--workers", "x"],
+            &["p", "--time-scale", "-1"],
+            &["p", "--time-scale", "nan"],
+            &["p", "--seed", "-3"],
+            &["p", "--base-url", "ftp://x"],
+            &["p", "--base-url", "not a url"],
+            &["p", "--timeout", "0"],
+            &["p", "--live", "--base-url", "http://127.0.0.1:1"],
+        ] {
+            let err = All::try_parse_from(bad).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn streams_differ_and_repeat() {
+        use rand::Rng;
+        let a: u64 = Seed::rng_for(1, 0).random();
+        let b: u64 = Seed::rng_for(1, 1).random();
+        assert_ne!(a, b);
+        assert_eq!(a, Seed::rng_for(1, 0).random::<u64>());
+    }
+
+    #[test]
+    fn join_keeps_base_paths() {
+        assert_eq!(
+            join("http://h:1/fault/404/", "/375"),
+            "http://h:1/fault/404/375"
+        );
+        assert_eq!(
+            join("https://talkpython.fm", "375"),
+            "https://talkpython.fm/375"
+        );
+    }
+}

@@ -1,0 +1,67 @@
+//! The HTTP client, set up the same way in every program, and one-line download errors.
+
+use std::time::Duration;
+
+use crate::cli::Net;
+
+/// The course sends a browser-like User-Agent, because some sites refuse unknown clients.
+pub const USER_AGENT: &str =
+    "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0 async-techniques-rs";
+
+/// How long to wait for a TCP/TLS connection. Short, so that `--live` without a network fails
+/// within a few seconds rather than hanging.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(4);
+
+/// An async client (tokio-based) with the workspace's timeouts and User-Agent.
+pub fn client(net: &Net) -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .user_agent(USER_AGENT)
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(net.timeout())
+        .build()
+}
+
+/// A blocking client for the synchronous programs. Do not call it from inside an async runtime:
+/// reqwest's blocking client runs its own runtime and refuses to nest.
+pub fn blocking_client(net: &Net) -> reqwest::Result<reqwest::blocking::Client> {
+    reqwest::blocking::Client::builder()
+        .user_agent(USER_AGENT)
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(net.timeout())
+        .build()
+}
+
+/// A download error as one short line: `HTTP 404 Not Found`, `connection refused`,
+/// `timed out`, ... With `live`, network failures add a hint about the default local mode.
+pub fn describe(err: &reqwest::Error, live: bool) -> String {
+    let mut msg = if let Some(status) = err.status() {
+        format!("HTTP {status}")
+    } else if err.is_timeout() {
+        "timed out".to_owned()
+    } else {
+        // reqwest's own Display is generic ("error sending request"); the root cause says why.
+        let mut root: &dyn std::error::Error = err;
+        while let Some(next) = root.source() {
+            root = next;
+        }
+        let root = root.to_string();
+        if err.is_connect() {
+            format!("could not connect: {root}")
+        } else if err.is_body() || err.is_decode() {
+            format!("the response broke off: {root}")
+        } else {
+            root
+        }
+    };
+    if live && (err.is_connect() || err.is_timeout()) {
+        msg.push_str(" (no internet? run without --live to use the embedded local site)");
+    }
+    msg
+}
+
+/// Is this a page we can parse? Non-HTML bodies are reported instead of parsed.
+pub fn is_html(content_type: Option<&reqwest::header::HeaderValue>) -> bool {
+    content_type
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|v| v.starts_with("text/html") || v.starts_with("application/xhtml"))
+}

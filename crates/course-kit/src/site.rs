@@ -1,0 +1,540 @@
+//! The embedded local web site: network programs fetch from it by default, so they run offline,
+//! in tests, and with the same concurrency pay-off as the real sites.
+//!
+//! It is a real HTTP/1.1 server (axum on hyper) on `127.0.0.1` and an ephemeral port, running on
+//! its own thread and tokio runtime, so synchronous and asynchronous programs can both use it.
+//! Every response waits a latency drawn from a realistic range (300–500 ms by default, like the
+//! course's measured latencies), fixed per path for a given seed, and scaled by `--time-scale`.
+//!
+//! | path | what it serves |
+//! |---|---|
+//! | `/` | an index of these pages |
+//! | `/{n}` | talkpython.fm episode page `n`; its first `<h1>` is the episode title |
+//! | `/episodes/show/{n}/{slug}` | a long article page (ch09's downloads) |
+//! | `/site/{host}` | the front pages of ch08's five sites (`talkpython.fm`, `pythonbytes.fm`, `google.com`, `realpython.com`, `training.talkpython.fm`) |
+//! | `/titles/{case}` | crafted pages for the title rule: `h1`, `h1-link-title`, `empty-h1`, `empty-h1-link-text`, `no-h1` |
+//! | `/fault/{kind}[/anything]` | a fault: `404`, `500`, `slow` (answers after 120 s), `no-h1`, `not-html`, `drop` (the connection is cut mid-body) |
+//!
+//! Because `/fault/{kind}/...` accepts any suffix, `--base-url http://127.0.0.1:PORT/fault/500`
+//! makes every page of a program fail. Tests that need one faulty page among good ones add it with
+//! [`SiteConfig::faults`].
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use rand::{Rng, SeedableRng, rngs::StdRng};
+use tokio::sync::oneshot;
+use url::Url;
+
+/// A fault the site can be asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Fault {
+    /// `404 Not Found`.
+    NotFound,
+    /// `500 Internal Server Error`.
+    ServerError,
+    /// Answers only after 120 s: the client's timeout fires first.
+    Slow,
+    /// A valid HTML page without any `<h1>`.
+    NoH1,
+    /// A binary body with `content-type: application/octet-stream`.
+    NotHtml,
+    /// Starts a body, then cuts the connection.
+    Drop,
+}
+
+impl Fault {
+    /// Every fault, for tests that try them all.
+    pub const ALL: [Fault; 6] = [
+        Fault::NotFound,
+        Fault::ServerError,
+        Fault::Slow,
+        Fault::NoH1,
+        Fault::NotHtml,
+        Fault::Drop,
+    ];
+
+    /// The path segment that selects it: `/fault/{slug}`.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Fault::NotFound => "404",
+            Fault::ServerError => "500",
+            Fault::Slow => "slow",
+            Fault::NoH1 => "no-h1",
+            Fault::NotHtml => "not-html",
+            Fault::Drop => "drop",
+        }
+    }
+
+    fn from_slug(s: &str) -> Option<Fault> {
+        Fault::ALL.into_iter().find(|f| f.slug() == s)
+    }
+}
+
+/// How the site behaves.
+#[derive(Debug, Clone)]
+pub struct SiteConfig {
+    /// Multiplies the latency (the programs pass their `--time-scale`).
+    pub time_scale: f64,
+    /// The latency range in milliseconds, before scaling.
+    pub latency_ms: (u64, u64),
+    /// Picks each path's latency within the range.
+    pub seed: u64,
+    /// Paths (such as `/377`) that answer with a fault instead of their page.
+    pub faults: Vec<(String, Fault)>,
+}
+
+impl Default for SiteConfig {
+    fn default() -> Self {
+        SiteConfig {
+            time_scale: 1.0,
+            latency_ms: (300, 500),
+            seed: 0,
+            faults: Vec::new(),
+        }
+    }
+}
+
+struct Inner {
+    cfg: SiteConfig,
+    faults: HashMap<String, Fault>,
+    in_flight: AtomicUsize,
+    peak: AtomicUsize,
+    served: AtomicUsize,
+}
+
+/// The running site. It stops when this value is dropped.
+#[derive(Debug)]
+pub struct LocalSite {
+    url: Url,
+    inner: Arc<Inner>,
+    shutdown: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inner")
+            .field("cfg", &self.cfg)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LocalSite {
+    /// Binds `127.0.0.1:0` and starts serving on a background thread.
+    pub fn start(cfg: SiteConfig) -> io::Result<LocalSite> {
+        let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
+        listener.set_nonblocking(true)?;
+        let addr: SocketAddr = listener.local_addr()?;
+        let url = Url::parse(&format!("http://{addr}/")).map_err(io::Error::other)?;
+        let inner = Arc::new(Inner {
+            faults: cfg.faults.iter().cloned().collect(),
+            cfg,
+            in_flight: AtomicUsize::new(0),
+            peak: AtomicUsize::new(0),
+            served: AtomicUsize::new(0),
+        });
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("local-site")
+            .enable_all()
+            .build()?;
+        let (shutdown, stop) = oneshot::channel::<()>();
+        let app = router(Arc::clone(&inner));
+        let thread = std::thread::Builder::new()
+            .name("local-site".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+                        return;
+                    };
+                    // Not a graceful shutdown: a `slow` request would hold it for two minutes.
+                    tokio::select! {
+                        _ = axum::serve(listener, app) => {}
+                        _ = stop => {}
+                    }
+                });
+                runtime.shutdown_background();
+            })?;
+        Ok(LocalSite {
+            url,
+            inner,
+            shutdown: Some(shutdown),
+            thread: Some(thread),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT/`.
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    /// The full URL of a path on this site.
+    pub fn url_for(&self, path: &str) -> String {
+        crate::cli::join(self.url.as_str(), path)
+    }
+
+    /// The most requests that were being answered at the same moment: 1 for a strictly
+    /// sequential client, up to N for N overlapping downloads.
+    pub fn peak_concurrency(&self) -> usize {
+        self.inner.peak.load(Ordering::SeqCst)
+    }
+
+    /// How many requests have been answered (or started answering).
+    pub fn requests_served(&self) -> usize {
+        self.inner.served.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for LocalSite {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn router(inner: Arc<Inner>) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/{n}", get(episode))
+        .route("/episodes/show/{n}/{slug}", get(article))
+        .route("/site/{host}", get(front_page))
+        .route("/titles/{case}", get(title_case))
+        .route("/fault/{kind}", get(fault_route))
+        .route("/fault/{kind}/{*rest}", get(fault_route_rest))
+        .layer(middleware::from_fn_with_state(Arc::clone(&inner), latency))
+        .with_state(inner)
+}
+
+/// Every response waits its path's latency; configured faults replace the page.
+async fn latency(State(inner): State<Arc<Inner>>, req: Request, next: Next) -> Response {
+    let now = inner.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+    inner.peak.fetch_max(now, Ordering::SeqCst);
+    inner.served.fetch_add(1, Ordering::SeqCst);
+    let path = req.uri().path().to_owned();
+    tokio::time::sleep(inner.latency_for(&path)).await;
+    let response = match inner.faults.get(&path) {
+        Some(&fault) => fault_response(fault).await,
+        None => next.run(req).await,
+    };
+    inner.in_flight.fetch_sub(1, Ordering::SeqCst);
+    response
+}
+
+impl Inner {
+    fn latency_for(&self, path: &str) -> Duration {
+        // FNV-1a: a stable hash, so a path's latency is the same on every run with one seed.
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ self.cfg.seed;
+        for b in path.bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        let (lo, hi) = self.cfg.latency_ms;
+        let ms = StdRng::seed_from_u64(h).random_range(lo.min(hi)..=hi.max(lo));
+        Duration::from_millis(ms).mul_f64(self.cfg.time_scale)
+    }
+}
+
+const EPISODE_TOPICS: [&str; 12] = [
+    "Async Python in production",
+    "Threads, processes, and the GIL",
+    "Structured concurrency with nurseries",
+    "Profiling CPU-bound Python",
+    "Event loops under the hood",
+    "Web scraping at scale",
+    "Rust for Python developers",
+    "Testing concurrent code",
+    "Fast APIs on async frameworks",
+    "Data pipelines that wait well",
+    "Compiling Python to C",
+    "Lock-free data structures",
+];
+
+fn page(title_html: &str, heading: &str, filler_paragraphs: usize) -> String {
+    let mut body = String::with_capacity(512 + filler_paragraphs * 180);
+    let _ = write!(
+        body,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title_html}</title></head>\n<body>\n<nav><a href=\"/\">Home</a> <a href=\"/1\">Episodes</a></nav>\n{heading}\n"
+    );
+    for i in 0..filler_paragraphs {
+        let _ = writeln!(
+            body,
+            "<p>Paragraph {i}: while one request waits on the network, an event loop can start \
+             the others; that waiting is the time concurrency wins back.</p>"
+        );
+    }
+    body.push_str("</body></html>\n");
+    body
+}
+
+async fn index() -> Html<String> {
+    let links = "<ul><li><a href=\"/375\">/375</a></li>\
+        <li><a href=\"/episodes/show/174/coming-into-python-from-another-industry-part-2\">an article</a></li>\
+        <li><a href=\"/site/talkpython.fm\">/site/talkpython.fm</a></li>\
+        <li><a href=\"/fault/404\">/fault/404</a></li></ul>";
+    Html(page(
+        "Local course site",
+        &format!("<h1>Local course site</h1>{links}"),
+        0,
+    ))
+}
+
+/// The title of episode `n` on the embedded site.
+pub fn episode_title(n: u32) -> String {
+    let topic = EPISODE_TOPICS[n as usize % EPISODE_TOPICS.len()];
+    format!("#{n}: {topic}")
+}
+
+async fn episode(Path(n): Path<String>) -> Response {
+    match n.parse::<u32>() {
+        Ok(n) => {
+            let title = episode_title(n);
+            Html(page(&title, &format!("<h1>\n    {title}\n  </h1>"), 150)).into_response()
+        }
+        Err(_) => (
+            StatusCode::NOT_FOUND,
+            Html(page("Not found", "<h1>Not found</h1>", 0)),
+        )
+            .into_response(),
+    }
+}
+
+async fn article(Path((n, slug)): Path<(u32, String)>) -> Html<String> {
+    let words: Vec<String> = slug
+        .split('-')
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect())
+                .unwrap_or_default()
+        })
+        .collect();
+    let title = format!("Episode #{n}: {}", words.join(" "));
+    // A long page, like the real ones (tens of kilobytes), sized by the episode number.
+    Html(page(
+        &title,
+        &format!("<h1>{title}</h1>"),
+        200 + (n as usize % 7) * 40,
+    ))
+}
+
+/// The five sites of ch08, shaped so that each branch of the course's title rule is taken.
+pub const FRONT_PAGES: [&str; 5] = [
+    "talkpython.fm",
+    "pythonbytes.fm",
+    "google.com",
+    "realpython.com",
+    "training.talkpython.fm",
+];
+
+async fn front_page(Path(host): Path<String>) -> Response {
+    let heading = match host.as_str() {
+        "talkpython.fm" => {
+            "<h1>Talk Python To Me - A podcast on Python and related technologies</h1>"
+        }
+        "pythonbytes.fm" => {
+            "<h1>  Python Bytes: news headlines delivered directly to your earbuds  </h1>"
+        }
+        // Like the real page: no <h1> at all.
+        "google.com" => "<div id=\"logo\"><a href=\"/\">Search</a></div>",
+        // Like the real page: the <h1> is an image link whose only text is its title attribute.
+        "realpython.com" => {
+            "<h1><a href=\"/\" title=\"Real Python\"><img src=\"/logo.png\" alt=\"\"></a></h1>"
+        }
+        "training.talkpython.fm" => "<h1>\n  Online Python courses\n</h1>",
+        _ => {
+            return (
+                StatusCode::NOT_FOUND,
+                Html(page("Not found", "<h1>Not found</h1>", 0)),
+            )
+                .into_response();
+        }
+    };
+    Html(page(&host, heading, 60)).into_response()
+}
+
+async fn title_case(Path(case): Path<String>) -> Response {
+    let heading = match case.as_str() {
+        "h1" => "<h1> A plain title </h1>",
+        "h1-link-title" => "<h1><a href=\"/\" title=\"Linked title\"></a></h1>",
+        "empty-h1" => "<h1>   </h1>",
+        "empty-h1-link-text" => "<h1> <a href=\"/\"> </a> </h1>",
+        "no-h1" => "<h2>Only a subheading</h2>",
+        _ => {
+            return (
+                StatusCode::NOT_FOUND,
+                Html(page("Not found", "<h1>Not found</h1>", 0)),
+            )
+                .into_response();
+        }
+    };
+    Html(page(&case, heading, 5)).into_response()
+}
+
+async fn fault_route(Path(kind): Path<String>) -> Response {
+    match Fault::from_slug(&kind) {
+        Some(fault) => fault_response(fault).await,
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn fault_route_rest(Path((kind, _rest)): Path<(String, String)>) -> Response {
+    fault_route(Path(kind)).await
+}
+
+async fn fault_response(fault: Fault) -> Response {
+    match fault {
+        Fault::NotFound => (
+            StatusCode::NOT_FOUND,
+            Html(page("Not found", "<h1>Not found</h1>", 0)),
+        )
+            .into_response(),
+        Fault::ServerError => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Html(page("Server error", "<h1>Server error</h1>", 0)),
+        )
+            .into_response(),
+        Fault::Slow => {
+            tokio::time::sleep(Duration::from_secs(120)).await;
+            Html(page("Slow", "<h1>Finally</h1>", 0)).into_response()
+        }
+        Fault::NoH1 => Html(page("No heading", "<h2>Only a subheading</h2>", 5)).into_response(),
+        Fault::NotHtml => (
+            [(header::CONTENT_TYPE, "application/octet-stream")],
+            vec![0x89_u8, b'P', b'N', b'G', 0, 0xff, 0xfe, 0x00, 0x10],
+        )
+            .into_response(),
+        Fault::Drop => {
+            let chunks: Vec<Result<Bytes, io::Error>> = vec![
+                Ok(Bytes::from_static(
+                    b"<!DOCTYPE html><html><body><h1>Half a pa",
+                )),
+                Err(io::Error::new(
+                    io::ErrorKind::ConnectionReset,
+                    "dropped on purpose",
+                )),
+            ];
+            Response::builder()
+                .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
+                .body(Body::from_stream(futures::stream::iter(chunks)))
+                .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fast() -> LocalSite {
+        LocalSite::start(SiteConfig {
+            time_scale: 0.01,
+            faults: vec![("/377".into(), Fault::ServerError)],
+            ..SiteConfig::default()
+        })
+        .unwrap()
+    }
+
+    fn get(url: &str) -> reqwest::Result<reqwest::blocking::Response> {
+        reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(2))
+            .build()?
+            .get(url)
+            .send()
+    }
+
+    #[test]
+    fn serves_episode_pages_with_their_title() {
+        let site = fast();
+        let html = get(&site.url_for("/375"))
+            .unwrap()
+            .error_for_status()
+            .unwrap()
+            .text()
+            .unwrap();
+        assert_eq!(crate::html::first_h1(&html), Some(episode_title(375)));
+        assert!(
+            html.len() > 10_000,
+            "a realistic page size, got {}",
+            html.len()
+        );
+        assert_eq!(get(&site.url_for("/abc")).unwrap().status(), 404);
+        assert_eq!(
+            get(&site.url_for("/377")).unwrap().status(),
+            500,
+            "configured fault"
+        );
+        assert_eq!(site.requests_served(), 3);
+    }
+
+    #[test]
+    fn serves_faults_under_any_suffix() {
+        let site = fast();
+        assert_eq!(get(&site.url_for("/fault/404/375")).unwrap().status(), 404);
+        assert_eq!(get(&site.url_for("/fault/500")).unwrap().status(), 500);
+        let page = get(&site.url_for("/fault/no-h1/1"))
+            .unwrap()
+            .text()
+            .unwrap();
+        assert_eq!(crate::html::first_h1(&page), None);
+        let bin = get(&site.url_for("/fault/not-html")).unwrap();
+        assert!(!crate::http::is_html(
+            bin.headers().get(header::CONTENT_TYPE)
+        ));
+        let dropped = get(&site.url_for("/fault/drop/9")).and_then(|r| r.text());
+        assert!(dropped.is_err(), "a cut connection must be an error");
+        let slow = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_millis(300))
+            .build()
+            .unwrap()
+            .get(site.url_for("/fault/slow"))
+            .send();
+        assert!(slow.unwrap_err().is_timeout());
+    }
+
+    #[test]
+    fn latency_is_realistic_and_scaled() {
+        let inner = Inner {
+            cfg: SiteConfig::default(),
+            faults: HashMap::new(),
+            in_flight: AtomicUsize::new(0),
+            peak: AtomicUsize::new(0),
+            served: AtomicUsize::new(0),
+        };
+        for n in 375..=384 {
+            let d = inner.latency_for(&format!("/{n}"));
+            assert!((300..=500).contains(&d.as_millis()), "{d:?}");
+            assert_eq!(d, inner.latency_for(&format!("/{n}")), "fixed per path");
+        }
+    }
+
+    #[test]
+    fn front_pages_exist() {
+        let site = fast();
+        for host in FRONT_PAGES {
+            assert_eq!(
+                get(&site.url_for(&format!("/site/{host}")))
+                    .unwrap()
+                    .status(),
+                200
+            );
+        }
+    }
+}
