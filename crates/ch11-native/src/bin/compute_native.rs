@@ -1,0 +1,245 @@
+//! The course's math loop in C, with SIMD square roots, on one Rust thread per worker.
+//!
+//! Ports: src/11-cython/perf/compute_cython.py (and math_core.pyx)
+//!
+//! Run: cargo run -p ch11-native --release
+//!
+//! Expect: `Doing math on N processors.`, which C kernel runs (`--kernel auto` picks the widest
+//! the CPU has: AVX-512, AVX2, SSE2, NEON, else portable C), the time of the plain Rust loop and
+//! of the C kernel on all threads, both sums, and `Done in … sec. (factor: …x)`: the speed-up over
+//! the Rust loop timed in this same run (best of 3 each), not over a number from someone's laptop.
+//! `--discard` adds the course's mistake: the same C loop with its result thrown away takes no time
+//! at any size, because the C compiler deleted it. The course's first Cython figures (2000–5600×)
+//! partly timed such a deleted loop; this program keeps every result (it returns the sum and
+//! prints it), and so should any benchmark you write.
+//!
+//! Python vs Rust: Cython needed `with nogil:` before threads could run its C code in parallel.
+//! Rust has no GIL: a thread calling C is just a thread. What carries over is the real lesson:
+//! stay in native code. Each thread makes ONE call into C that loops over its millions of
+//! positions; crossing the boundary once per position would cost more than the square root.
+
+use std::hint::black_box;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use ch11_native::{Kernel, MAX_ABS, Native, Range, do_math, simd_tolerance};
+use clap::Parser;
+use course_kit::cli::Workers;
+use course_kit::{cprintln, fmt, style};
+
+/// The course's loop in C (scalar or SIMD), one thread per worker: Cython's `nogil` in Rust.
+#[derive(Parser, Debug)]
+#[command(version, about, long_about = None)]
+struct Args {
+    /// How many positions to compute (the course's Cython version used 3,000,000)
+    #[arg(long, value_name = "N", default_value_t = 3_000_000,
+          value_parser = clap::value_parser!(u64).range(0..=MAX_ABS as u64))]
+    num: u64,
+    #[command(flatten)]
+    workers: Workers,
+    /// Which C kernel: auto (the widest this CPU has), scalar, portable, sse2, avx2, avx512, neon
+    #[arg(long, value_name = "KERNEL", default_value = "auto", value_parser = parse_kernel)]
+    kernel: Choice,
+    /// Also time the course's mistake: the C loop with its result discarded
+    #[arg(long)]
+    discard: bool,
+}
+
+/// The kernel to run, and whether `auto` chose it.
+#[derive(Debug, Clone, Copy)]
+struct Choice {
+    native: Native,
+    auto: bool,
+}
+
+/// `--kernel`: a kernel this machine cannot run is a bad flag (exit 2), refused before any C runs.
+fn parse_kernel(s: &str) -> Result<Choice, String> {
+    if s == "auto" {
+        return Ok(Choice {
+            native: Native::best(),
+            auto: true,
+        });
+    }
+    let kernel = Kernel::from_name(s).ok_or_else(|| {
+        let names: Vec<&str> = Kernel::ALL.iter().map(|k| k.name()).collect();
+        format!("no kernel `{s}` (choose auto, {})", names.join(", "))
+    })?;
+    let native = kernel.native().map_err(|e| e.to_string())?;
+    Ok(Choice {
+        native,
+        auto: false,
+    })
+}
+
+/// Each measurement is the best of this many runs, so one hiccup of a busy machine does not
+/// decide the factor.
+const RUNS: usize = 3;
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    course_kit::warn_if_unoptimized!();
+    course_kit::exit::report(run(&args))
+}
+
+fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let range = Range::up_to(args.num).context("bad --num")?;
+    let threads = args.workers.get();
+    let native = args.kernel.native;
+
+    // Warm-up, as the course does with do_math(1): page in the code, wake the CPU up.
+    black_box(native.run(Range::up_to(1)?));
+
+    cprintln!(
+        style::APP,
+        "Doing math on {} processors.",
+        fmt::thousands(threads)
+    );
+    let usable: Vec<&str> = Kernel::available().iter().map(|k| k.name()).collect();
+    if args.kernel.auto {
+        cprintln!(
+            style::APP,
+            "Kernel: {} (auto picked the widest this CPU can run; it can run: {})",
+            native.kernel().name(),
+            usable.join(", ")
+        );
+    } else {
+        cprintln!(style::APP, "Kernel: {}", native.kernel().name());
+    }
+
+    // The baseline, measured now on this machine: the plain Rust loop on one thread.
+    let (rust_time, rust_sum) = best_of(RUNS, || do_math(black_box(range)));
+    cprintln!(
+        style::APP,
+        "{:<28} {:.4} sec, sum = {rust_sum}",
+        "Rust scalar loop, 1 thread:",
+        rust_time.as_secs_f64()
+    );
+    let (c_time, c_sum) = best_of(RUNS, || native.run_threaded(black_box(range), threads));
+    let label = format!(
+        "C {} kernel, {threads} thread{}:",
+        native.kernel().name(),
+        if threads == 1 { "" } else { "s" }
+    );
+    cprintln!(
+        style::APP,
+        "{label:<28} {:.4} sec, sum = {c_sum}",
+        c_time.as_secs_f64()
+    );
+    check_sums(native, range, threads, rust_sum, c_sum)?;
+
+    // The course printed {:,.2f} seconds; 3 million positions take milliseconds now, so 4 places.
+    cprintln!(
+        style::GOOD,
+        "Done in {:.4} sec. (factor: {:.2}x over the Rust loop timed above)",
+        c_time.as_secs_f64(),
+        rust_time.as_secs_f64() / c_time.as_secs_f64().max(1e-9)
+    );
+
+    if args.discard {
+        discard_lesson(range)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `work` `runs` times; the shortest time and the (last) result. The result is passed
+/// through `black_box` and returned, so the work cannot be optimised away.
+fn best_of(runs: usize, mut work: impl FnMut() -> f64) -> (Duration, f64) {
+    let mut best = Duration::MAX;
+    let mut result = 0.0;
+    for _ in 0..runs {
+        let t0 = Instant::now();
+        result = black_box(work());
+        best = best.min(t0.elapsed());
+    }
+    (best, result)
+}
+
+/// The scalar kernel on one thread must match Rust to the last bit. SIMD kernels and thread slices
+/// add in another order, so they must be within the rounding bound of `simd_tolerance`.
+fn check_sums(
+    native: Native,
+    range: Range,
+    threads: usize,
+    rust_sum: f64,
+    c_sum: f64,
+) -> anyhow::Result<()> {
+    let exact = native.kernel() == Kernel::Scalar && threads == 1;
+    let allowed = if exact {
+        0.0
+    } else {
+        simd_tolerance(range, rust_sum)
+    };
+    let diff = (c_sum - rust_sum).abs();
+    if diff > allowed {
+        anyhow::bail!("the C sum differs from the Rust sum by {diff:e} (allowed: {allowed:e})");
+    }
+    if exact {
+        cprintln!(style::APP, "Sums are identical, bit for bit.");
+    } else if diff == 0.0 {
+        // Whole-number terms and partial sums below 2^53 are exact, so any order gives the same.
+        cprintln!(style::APP, "Sums are identical.");
+    } else {
+        cprintln!(
+            style::APP,
+            "Sums differ by {diff:e} (rounding bound for a different order of additions: {allowed:.1e})."
+        );
+    }
+    Ok(())
+}
+
+/// The course's mistake, measured: the same C loop with and without its result used.
+fn discard_lesson(range: Range) -> anyhow::Result<()> {
+    let n = range.iterations();
+    let big_n = n.saturating_mul(1000).min(MAX_ABS as u64);
+    let big = Range::up_to(big_n)?;
+    let (kept_time, kept_sum) = best_of(RUNS, || ch11_native::c_loop_kept(black_box(range)));
+    let discarded_time = best_of(RUNS, || {
+        ch11_native::c_loop_discarded(black_box(range));
+        0.0
+    })
+    .0;
+    let big_time = best_of(RUNS, || {
+        ch11_native::c_loop_discarded(black_box(big));
+        0.0
+    })
+    .0;
+    cprintln!(
+        style::WARN,
+        "The course's mistake: the same C loop (integers, like Cython's) with its result unused."
+    );
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    cprintln!(
+        style::APP,
+        "  result kept:      {:>17} positions in {:9.4} ms (sum = {kept_sum})",
+        fmt::thousands(n),
+        ms(kept_time)
+    );
+    cprintln!(
+        style::APP,
+        "  result discarded: {:>17} positions in {:9.4} ms",
+        fmt::thousands(n),
+        ms(discarded_time)
+    );
+    cprintln!(
+        style::APP,
+        "  result discarded: {:>17} positions in {:9.4} ms",
+        fmt::thousands(big_n),
+        ms(big_time)
+    );
+    // Judge by what was measured: with 1000× the work in no more time, there was no loop to run.
+    if n > 0 && big_time < kept_time / 10 {
+        cprintln!(
+            style::WARN,
+            "1000x the positions, no more time: the C compiler deleted the loop whose result \
+             nobody used. A speed-up measured on it is fiction; keep results observable."
+        );
+    } else {
+        cprintln!(
+            style::APP,
+            "This time the discarded loop ran (the compiler kept it, or the range is too small \
+             to tell); with optimisation a compiler is free to delete it."
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,151 @@
+//! Runs the real `compute_native` binary: every kernel this CPU has, on several thread counts,
+//! must print the exact sum; kernels it lacks and bad flags are refused with exit code 2.
+
+use assert_cmd::Command;
+use ch11_native::{Kernel, Native, Range, closed_form};
+
+fn run(args: &[&str]) -> (String, String, Option<i32>) {
+    let out = Command::cargo_bin("compute_native")
+        .unwrap()
+        .args(args)
+        .env("NO_COLOR", "1")
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+        out.status.code(),
+    )
+}
+
+/// The exact answer for 0..num (whole numbers below 2^53: every kernel gets it exactly).
+fn exact(num: u64) -> String {
+    closed_form(Range::up_to(num).unwrap()).unwrap().to_string()
+}
+
+#[test]
+fn auto_runs_the_widest_kernel_on_every_worker_and_reports_a_factor() {
+    let (out, err, code) = run(&["--num", "200000", "--workers", "2"]);
+    assert_eq!(code, Some(0), "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "Doing math on 2 processors.");
+    let best = Native::best().kernel().name();
+    assert!(
+        lines[1].starts_with(&format!("Kernel: {best} (auto picked the widest")),
+        "{}",
+        lines[1]
+    );
+    let sum = format!("sum = {}", exact(200_000));
+    assert!(lines[2].starts_with("Rust scalar loop, 1 thread:") && lines[2].ends_with(&sum));
+    assert!(
+        lines[3].starts_with(&format!("C {best} kernel, 2 threads:")) && lines[3].ends_with(&sum),
+        "{}",
+        lines[3]
+    );
+    assert_eq!(lines[4], "Sums are identical.");
+    assert!(lines[5].starts_with("Done in ") && lines[5].contains(" sec. (factor: "));
+    assert!(
+        lines[5].ends_with("x over the Rust loop timed above)"),
+        "{}",
+        lines[5]
+    );
+    assert_eq!(lines.len(), 6);
+    // Tests run the debug build: the program says its timings mean nothing there.
+    assert!(err.contains("unoptimised (debug) build"), "{err}");
+}
+
+#[test]
+fn every_available_kernel_gives_the_exact_sum_on_any_thread_count() {
+    let sum = format!("sum = {}", exact(100_003));
+    for kernel in Kernel::available() {
+        for workers in ["1", "3"] {
+            let (out, err, code) = run(&[
+                "--num",
+                "100003",
+                "--kernel",
+                kernel.name(),
+                "--workers",
+                workers,
+            ]);
+            assert_eq!(code, Some(0), "{}: {err}", kernel.name());
+            assert!(
+                out.contains(&format!("Kernel: {}\n", kernel.name())),
+                "{out}"
+            );
+            let c_line = out.lines().find(|l| l.starts_with("C ")).unwrap();
+            assert!(c_line.ends_with(&sum), "{}: {c_line}", kernel.name());
+            if kernel == Kernel::Scalar && workers == "1" {
+                assert!(out.contains("Sums are identical, bit for bit."), "{out}");
+            }
+        }
+    }
+}
+
+#[test]
+fn an_empty_range_sums_to_zero() {
+    let (out, _, code) = run(&["--num", "0", "--workers", "1"]);
+    assert_eq!(code, Some(0));
+    assert!(out.contains(", sum = 0\n"), "{out}");
+}
+
+#[test]
+fn discard_shows_the_deleted_loop_next_to_the_kept_one() {
+    let (out, err, code) = run(&["--num", "200000", "--workers", "1", "--discard"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("the same C loop (integers, like Cython's) with its result unused"));
+    let kept = out.lines().find(|l| l.contains("result kept:")).unwrap();
+    assert!(
+        kept.contains("200,000 positions")
+            && kept.ends_with(&format!("(sum = {})", exact(200_000)))
+    );
+    let discarded: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("result discarded:"))
+        .collect();
+    assert_eq!(discarded.len(), 2, "{out}");
+    assert!(
+        discarded[1].contains("200,000,000 positions"),
+        "{}",
+        discarded[1]
+    );
+}
+
+#[test]
+fn kernels_this_machine_lacks_are_bad_flags() {
+    let foreign = if cfg!(target_arch = "x86_64") {
+        "neon"
+    } else {
+        "avx512"
+    };
+    let (out, err, code) = run(&["--kernel", foreign]);
+    assert_eq!(code, Some(2));
+    assert!(out.is_empty(), "nothing ran: {out}");
+    assert!(err.starts_with("error: invalid value"), "{err}");
+    assert!(
+        err.contains(&format!("the {foreign} kernel cannot run on this machine")),
+        "{err}"
+    );
+
+    let (_, err, code) = run(&["--kernel", "avx1024"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("no kernel `avx1024` (choose auto, avx512,"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_flags_exit_2_with_one_line() {
+    for bad in [
+        &["--num", "-1"][..],
+        &["--num", "1125899906842625"], // 2^50 + 1
+        &["--num", "lots"],
+        &["--workers", "0"],
+        &["--nope"],
+    ] {
+        let (_, err, code) = run(bad);
+        assert_eq!(code, Some(2), "{bad:?}");
+        assert!(err.starts_with("error:"), "{err}");
+    }
+}

@@ -1,0 +1,88 @@
+//! Runs the real `hello_world` binary with its standard input piped: a normal name, then the
+//! three ways a name can fail to reach C (NUL byte, invalid UTF-8, end of input).
+
+use assert_cmd::Command;
+
+fn run(stdin: &[u8]) -> (String, String, Option<i32>) {
+    let out = Command::cargo_bin("hello_world")
+        .unwrap()
+        .env("NO_COLOR", "1")
+        .write_stdin(stdin.to_vec())
+        .timeout(std::time::Duration::from_secs(30))
+        .output()
+        .unwrap();
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+        out.status.code(),
+    )
+}
+
+#[test]
+fn greets_by_name_from_c() {
+    let (out, err, code) = run("Zoë\n".as_bytes());
+    assert_eq!(code, Some(0), "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "What is your name? Hello Zoë");
+    assert!(lines[1].starts_with(" ** Running from "), "{}", lines[1]);
+    assert!(lines[1].ends_with(" **"), "{}", lines[1]);
+    // The path the C compiler baked in when build.rs compiled the greeter.
+    assert!(lines[1].contains("greeter.c"), "{}", lines[1]);
+    assert_eq!(lines.len(), 2);
+    assert!(err.is_empty(), "{err}");
+}
+
+#[test]
+fn windows_line_endings_and_no_final_newline_are_fine() {
+    for input in [&b"Mark\r\n"[..], b"Mark"] {
+        let (out, _, code) = run(input);
+        assert_eq!(code, Some(0));
+        assert!(
+            out.starts_with("What is your name? Hello Mark\n"),
+            "{out:?}"
+        );
+    }
+}
+
+#[test]
+fn a_nul_byte_in_the_name_is_refused_not_truncated() {
+    let (out, err, code) = run(b"Mi\0chael\n");
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        err,
+        "error: cannot greet: the name contains a NUL byte (at byte 2), which a C string cannot hold\n"
+    );
+    assert!(!out.contains("Hello"), "C never ran: {out:?}");
+}
+
+#[test]
+fn invalid_utf8_is_refused() {
+    let (out, err, code) = run(b"Sa\xffrah\n");
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        err,
+        "error: the name is not valid UTF-8 (bad byte at offset 2)\n"
+    );
+    assert!(!out.contains("Hello"));
+}
+
+#[test]
+fn end_of_input_at_the_prompt_is_a_clean_error() {
+    let (out, err, code) = run(b"");
+    assert_eq!(code, Some(1));
+    assert_eq!(out, "What is your name? ");
+    assert_eq!(
+        err,
+        "error: no name: standard input ended before a line was read\n"
+    );
+}
+
+#[test]
+fn bad_flags_exit_2() {
+    let out = Command::cargo_bin("hello_world")
+        .unwrap()
+        .arg("--nope")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
