@@ -1,0 +1,292 @@
+//! Runs the course's 30 million steps of math five ways and measures each against what this
+//! machine can really do in parallel.
+//!
+//! Ports: src/07-multiprocessing/cpu_attempt/ (compute_it.py, compute_threaded.py and
+//! compute_multiprocessing.py side by side; a Rust addition, not a course file)
+//!
+//! Run: cargo run -p ch07-multiprocessing --release --bin compute_compare
+//!
+//! Expect: first the machine's capacity — one loop alone, then one independent loop per worker
+//! side by side; their ratio is how many cores' worth of work the machine really gives (on a
+//! shared 2-vCPU virtual machine that can be 1.1×, not 2×). Then a table: one thread, threads,
+//! a new process pool, a warm process pool, and rayon, each with its time, its speed-up over one
+//! thread, and that speed-up as a share of the capacity (100% = as good as independent loops).
+//! Then the pool's start-up cost, the workers' peak memory, and a check that every strategy
+//! returned the same integers. Each figure is the best of `--rounds` runs.
+//!
+//! Python vs Rust: in Python only the process pool beats one thread (the GIL serializes
+//! threads); in Rust threads, processes and rayon all run in parallel, so the differences left
+//! are what each costs to start: a thread ~tens of µs, a worker process ~milliseconds.
+
+use std::cell::Cell;
+use std::process::ExitCode;
+use std::sync::Barrier;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use ch07_multiprocessing::{
+    COURSE_NUM, SliceReport, SliceTask, describe_failure, do_math, megabytes, slices, work_on_slice,
+};
+use clap::{CommandFactory, Parser};
+use course_kit::cli::Workers;
+use course_kit::{cprintln, fmt, style};
+use rayon::prelude::*;
+
+/// The same CPU-bound work on one thread, threads, processes and rayon, against the machine's
+/// measured parallel capacity.
+#[derive(Parser, Debug)]
+#[command(version, about, long_about = None)]
+struct Args {
+    #[command(flatten)]
+    workers: Workers,
+    /// Total steps of math, split into one slice per worker
+    #[arg(long, value_name = "N", default_value_t = COURSE_NUM,
+          value_parser = clap::value_parser!(u64).range(1..=10_000_000_000))]
+    num: u64,
+    /// Run every measurement this many times and keep the best (machines are noisy)
+    #[arg(long, value_name = "R", default_value_t = 5,
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    rounds: u32,
+}
+
+const MAX_WORKERS: usize = 512;
+
+fn main() -> ExitCode {
+    // First thing: worker processes are this executable started again (see compute_multiprocessing).
+    procspawn::init();
+    let args = Args::parse();
+    check_workers(&args);
+    course_kit::warn_if_unoptimized!();
+    course_kit::exit::report(run(args))
+}
+
+/// Rejects an absurd `--workers` the way clap rejects any bad flag: one line, exit code 2.
+fn check_workers(args: &Args) {
+    let p = args.workers.get();
+    if p > MAX_WORKERS {
+        Args::command()
+            .error(
+                clap::error::ErrorKind::ValueValidation,
+                format!("--workers {p}: at most {MAX_WORKERS}"),
+            )
+            .exit();
+    }
+}
+
+/// One way of doing the work: returns the slices' values and, for a new pool, its start-up time.
+type Strategy<'a> = dyn FnMut() -> anyhow::Result<(Vec<i64>, Option<Duration>)> + 'a;
+
+/// One strategy's best time, its results and, for process pools, what starting it cost.
+struct Measured {
+    time: Duration,
+    values: Vec<i64>,
+    startup: Option<Duration>,
+}
+
+fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let p = args.workers.get();
+    let num = args.num as f64;
+    let tasks = slices(args.num, p);
+    std::hint::black_box(do_math(1.0, 10.0));
+
+    cprintln!(
+        style::APP,
+        "The same {} steps of math on {p} workers, every way; best of {} rounds.",
+        fmt::thousands(args.num),
+        args.rounds
+    );
+
+    // --- What the machine can do: independent loops, no coordination at all. -------------
+    // One full loop alone, then p full loops at once (each on its own thread, released together
+    // by a barrier). If the machine had p free cores both would take the same time; the ratio
+    // says how many cores' worth of this work it really delivers. No strategy can beat that.
+    let alone = || {
+        std::hint::black_box(do_math(0.0, num));
+        Ok((Vec::new(), None))
+    };
+    let side_by_side = || {
+        let barrier = Barrier::new(p);
+        std::thread::scope(|s| {
+            for _ in 0..p {
+                s.spawn(|| {
+                    barrier.wait();
+                    std::hint::black_box(do_math(0.0, num))
+                });
+            }
+        });
+        Ok((Vec::new(), None))
+    };
+
+    // --- The strategies, all on the same slices, so they must return the same integers. ---
+    let serial = || {
+        Ok((
+            tasks.iter().map(|t| do_math(t.start, t.end)).collect(),
+            None,
+        ))
+    };
+    let threads = || {
+        let values = std::thread::scope(|s| {
+            let handles: Vec<_> = tasks
+                .iter()
+                .map(|t| s.spawn(move || do_math(t.start, t.end)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("do_math does not panic"))
+                .collect()
+        });
+        Ok((values, None))
+    };
+    let peak_kb = Cell::new(None);
+    let new_pool = || {
+        let t0 = Instant::now();
+        let pool = procspawn::Pool::new(p).context("could not start the worker processes")?;
+        let startup = t0.elapsed();
+        let reports = on_pool(&pool, &tasks)?;
+        pool.shutdown();
+        peak_kb.set(
+            peak_kb
+                .get()
+                .max(reports.iter().filter_map(|r| r.peak_memory_kb).max()),
+        );
+        Ok((reports.iter().map(|r| r.value).collect(), Some(startup)))
+    };
+    // A pool that is already running, as in a long-lived program: the start-up is paid once.
+    let warm = procspawn::Pool::new(p).context("could not start the worker processes")?;
+    on_pool(&warm, &tasks)?;
+    let warm_pool = || {
+        Ok((
+            on_pool(&warm, &tasks)?.iter().map(|r| r.value).collect(),
+            None,
+        ))
+    };
+    // rayon's pool, like a warm pool, is built once; its threads then steal work from each other.
+    let rayon_pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(p)
+        .build()
+        .context("could not start rayon's threads")?;
+    let rayon = || {
+        let values =
+            rayon_pool.install(|| tasks.par_iter().map(|t| do_math(t.start, t.end)).collect());
+        Ok((values, None))
+    };
+
+    let mut strategies: Vec<(String, Box<Strategy<'_>>)> = vec![
+        ("1 loop alone".into(), Box::new(alone)),
+        (format!("{p} loops side by side"), Box::new(side_by_side)),
+        ("one thread".into(), Box::new(serial)),
+        (format!("threads ({p})"), Box::new(threads)),
+        (format!("processes, new pool ({p})"), Box::new(new_pool)),
+        (format!("processes, warm pool ({p})"), Box::new(warm_pool)),
+        (format!("rayon ({p} threads)"), Box::new(rayon)),
+    ];
+    // Every round runs every strategy once, so a burst of noise from the neighbours hits them
+    // all alike instead of spoiling one strategy's whole measurement.
+    let mut best: Vec<Option<Measured>> = strategies.iter().map(|_| None).collect();
+    for _ in 0..args.rounds {
+        for ((_, strategy), best) in strategies.iter_mut().zip(&mut best) {
+            let t0 = Instant::now();
+            let (values, startup) = strategy()?;
+            let took = t0.elapsed();
+            if best.as_ref().is_none_or(|b| took < b.time) {
+                *best = Some(Measured {
+                    time: took,
+                    values,
+                    startup,
+                });
+            }
+        }
+    }
+    let names: Vec<String> = strategies.into_iter().map(|(name, _)| name).collect();
+    warm.shutdown();
+    let best: Vec<Measured> = best.into_iter().flatten().collect();
+    let [alone, side_by_side, serial, rest @ ..] = &best[..] else {
+        unreachable!("seven strategies were measured");
+    };
+    let capacity = p as f64 * alone.time.as_secs_f64() / side_by_side.time.as_secs_f64();
+
+    println!();
+    cprintln!(style::APP, "What this machine can do (independent loops):");
+    println!("  {:<26}{:>9}", "1 loop alone", secs3(alone.time));
+    println!(
+        "  {:<26}{:>9}   -> capacity {capacity:.2}x one core",
+        format!("{p} loops side by side"),
+        secs3(side_by_side.time)
+    );
+
+    println!();
+    println!(
+        "{:<28}{:>9}{:>11}{:>14}",
+        "strategy", "time", "speed-up", "of capacity"
+    );
+    let base = serial.time.as_secs_f64();
+    let rows: Vec<(&str, &Measured)> = names[2..]
+        .iter()
+        .map(String::as_str)
+        .zip(&best[2..])
+        .collect();
+    for &(name, m) in &rows {
+        let speedup = base / m.time.as_secs_f64();
+        let note = m.startup.map_or(String::new(), |s| {
+            format!("   incl. {:.1} ms start-up", s.as_secs_f64() * 1e3)
+        });
+        println!(
+            "{name:<28}{:>9}{:>10.2}x{:>13.0}%{note}",
+            secs3(m.time),
+            speedup,
+            100.0 * speedup / capacity
+        );
+    }
+
+    println!();
+    if let Some(startup) = rest.iter().find_map(|m| m.startup) {
+        cprintln!(
+            style::GOOD,
+            "Process pool start-up: {:.1} ms for {p} workers ({:.2} ms per worker process).",
+            startup.as_secs_f64() * 1e3,
+            startup.as_secs_f64() * 1e3 / p as f64
+        );
+    }
+    cprintln!(
+        style::GOOD,
+        "Largest worker peak memory (VmHWM): {}.",
+        megabytes(peak_kb.get())
+    );
+    for &(name, m) in &rows[1..] {
+        if m.values != serial.values {
+            bail!(
+                "{name} returned {:?}, one thread returned {:?}",
+                m.values,
+                serial.values
+            );
+        }
+    }
+    let listed: Vec<String> = serial.values.iter().map(i64::to_string).collect();
+    cprintln!(
+        style::GOOD,
+        "Every strategy returned the same results: {}",
+        listed.join(", ")
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Submits every slice to `pool` and collects the reports in order; a failed worker is an error.
+fn on_pool(pool: &procspawn::Pool, tasks: &[SliceTask]) -> anyhow::Result<Vec<SliceReport>> {
+    let handles: Vec<_> = tasks
+        .iter()
+        .map(|&t| pool.spawn(t, work_on_slice))
+        .collect();
+    handles
+        .into_iter()
+        .zip(tasks)
+        .map(|(h, t)| {
+            h.join().map_err(|err| {
+                anyhow::anyhow!("task {} failed: {}", t.index, describe_failure(&err))
+            })
+        })
+        .collect()
+}
+
+fn secs3(d: Duration) -> String {
+    format!("{:.3} s", d.as_secs_f64())
+}

@@ -1,0 +1,73 @@
+//! Runs the real `compute_compare` binary, small, and checks that every strategy ran and agreed.
+
+use assert_cmd::Command;
+
+fn run(args: &[&str]) -> (String, String, Option<i32>) {
+    let out = Command::cargo_bin("compute_compare")
+        .unwrap()
+        .args(args)
+        .env("NO_COLOR", "1")
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+        out.status.code(),
+    )
+}
+
+#[test]
+fn every_strategy_runs_and_returns_the_course_integers() {
+    let (out, err, code) = run(&["--workers", "3", "--num", "3000000", "--rounds", "2"]);
+    assert_eq!(code, Some(0), "{err}");
+    // The course's Python gives these for 3,000,000 steps on 3 processes (computed once with
+    // CPython and embedded here).
+    assert!(
+        out.lines()
+            .any(|l| l == "Every strategy returned the same results: 499999, 250000, 500000"),
+        "{out}"
+    );
+    for row in [
+        "one thread ",
+        "threads (3) ",
+        "processes, new pool (3) ",
+        "processes, warm pool (3) ",
+        "rayon (3 threads) ",
+    ] {
+        let line = out
+            .lines()
+            .find(|l| l.starts_with(row))
+            .unwrap_or_else(|| panic!("no row {row:?} in\n{out}"));
+        assert!(line.contains(" s ") && line.contains('%'), "{line}");
+    }
+    let capacity: f64 = out
+        .lines()
+        .find_map(|l| l.split("-> capacity ").nth(1))
+        .and_then(|c| c.strip_suffix("x one core"))
+        .expect("capacity line")
+        .parse()
+        .unwrap();
+    // Three loops side by side can never be more than three times one loop's work.
+    assert!(capacity > 0.0 && capacity < 3.5, "{capacity}");
+    assert!(out.contains("Process pool start-up: "), "{out}");
+    assert!(
+        out.contains("Largest worker peak memory (VmHWM): "),
+        "{out}"
+    );
+    assert!(err.contains("unoptimised") || !cfg!(debug_assertions));
+}
+
+#[test]
+fn bad_flags_exit_2_with_one_line() {
+    for bad in [
+        &["--workers", "0"][..],
+        &["--rounds", "0"],
+        &["--num", "x"],
+        &["--workers", "9999"],
+    ] {
+        let (_, err, code) = run(bad);
+        assert_eq!(code, Some(2), "{bad:?}");
+        assert!(err.starts_with("error:"), "{bad:?}: {err}");
+    }
+}
