@@ -1,0 +1,167 @@
+//! Runs `nosync`, `presync` and `thesync` against local sites and checks what they print and
+//! how the downloads overlapped (the site counts concurrent requests), never how long they took.
+
+use std::time::Duration;
+
+use assert_cmd::Command;
+use ch09_runtimes::unsync::{PAGE, PAGE_MORE};
+use course_kit::site::{Fault, LocalSite, SiteConfig};
+
+const PROGRAMS: [&str; 3] = ["nosync", "presync", "thesync"];
+
+fn run(bin: &str, args: &[&str]) -> (String, String, Option<i32>) {
+    let out = Command::cargo_bin(bin)
+        .unwrap()
+        .args(args)
+        // Small jobs: 1,000 square roots, waits of 999 × 10 µs.
+        .args(["--time-scale", "0.01", "--iterations", "1000"])
+        .env("NO_COLOR", "1")
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+        out.status.code(),
+    )
+}
+
+fn count(out: &str, line: &str) -> usize {
+    out.lines().filter(|l| *l == line).count()
+}
+
+/// A site at the course's latency (300–500 ms), so overlapping downloads surely overlap.
+fn slow_site(faults: Vec<(String, Fault)>) -> LocalSite {
+    LocalSite::start(SiteConfig {
+        faults,
+        ..SiteConfig::default()
+    })
+    .unwrap()
+}
+
+#[test]
+fn every_program_runs_all_eleven_jobs_on_the_embedded_site() {
+    for bin in PROGRAMS {
+        let (out, err, code) = run(bin, &[]);
+        assert_eq!(code, Some(0), "{bin}: {err}");
+        assert_eq!(count(&out, "Computing..."), 3, "{bin}:\n{out}");
+        assert_eq!(count(&out, "Downloading..."), 2, "{bin}:\n{out}");
+        assert_eq!(count(&out, "Downloading more ..."), 2, "{bin}:\n{out}");
+        assert_eq!(count(&out, "Waiting..."), 4, "{bin}:\n{out}");
+        // The two pages differ, and each download of one page gets the same, non-trivial size.
+        let sizes = |prefix: &str| -> Vec<u64> {
+            out.lines()
+                .filter_map(|l| l.strip_prefix(prefix)?.strip_suffix(" characters."))
+                .filter(|n| !n.starts_with('('))
+                .map(|n| n.replace(',', "").parse().unwrap())
+                .collect()
+        };
+        let (some, more) = (sizes("Downloaded "), sizes("Downloaded (more) "));
+        assert_eq!(some.len(), 2, "{bin}:\n{out}");
+        assert_eq!(more.len(), 2, "{bin}:\n{out}");
+        assert!(some[0] == some[1] && more[0] == more[1] && some[0] != more[0]);
+        assert!(some[0] > 10_000, "a long article: {some:?}");
+        assert_eq!(
+            out.lines()
+                .filter(|l| l.starts_with("Synchronous version done in "))
+                .count(),
+            1,
+            "{bin}:\n{out}"
+        );
+    }
+}
+
+#[test]
+fn nosync_downloads_one_at_a_time_and_thesync_all_at_once() {
+    let site = slow_site(vec![]);
+    let (_, err, code) = run("nosync", &["--base-url", site.url().as_str()]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(site.requests_served(), 4);
+    assert_eq!(site.peak_concurrency(), 1, "nosync never overlaps");
+
+    let site = slow_site(vec![]);
+    let (_, err, code) = run("thesync", &["--base-url", site.url().as_str()]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(site.requests_served(), 4);
+    assert_eq!(
+        site.peak_concurrency(),
+        4,
+        "thesync runs all four downloads at once"
+    );
+}
+
+#[test]
+fn presync_reports_how_long_the_runtime_was_blocked() {
+    let site = slow_site(vec![]);
+    let (out, err, code) = run("presync", &["--base-url", site.url().as_str()]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(site.requests_served(), 4);
+    let blocked: f64 = out
+        .lines()
+        .find_map(|l| l.strip_prefix("The runtime's only thread was blocked for "))
+        .and_then(|l| l.split(' ').next())
+        .expect("the blocked-time line")
+        .parse()
+        .unwrap();
+    // Two blocking downloads of a page with 300–500 ms latency were waited for on the runtime.
+    assert!(blocked >= 0.6, "{out}");
+}
+
+#[test]
+fn failing_downloads_are_reported_and_the_rest_continue() {
+    let site = LocalSite::start(SiteConfig {
+        time_scale: 0.01,
+        ..SiteConfig::default()
+    })
+    .unwrap();
+    let all_fail = site.url_for("/fault/500");
+    for bin in PROGRAMS {
+        let (out, err, code) = run(bin, &["--base-url", &all_fail]);
+        assert_eq!(code, Some(1), "{bin}: {err}");
+        assert_eq!(err.matches("Download failed: ").count(), 4, "{bin}: {err}");
+        assert_eq!(err.matches("HTTP 500").count(), 4, "{bin}: {err}");
+        assert!(err.contains("4 of 4 downloads failed."), "{bin}: {err}");
+        assert_eq!(count(&out, "Waiting..."), 4, "{bin}: the waits still ran");
+        assert!(out.contains("Synchronous version done in "), "{bin}");
+    }
+    // One page broken, the other fine.
+    let site = LocalSite::start(SiteConfig {
+        time_scale: 0.01,
+        faults: vec![(PAGE_MORE.into(), Fault::NotFound)],
+        ..SiteConfig::default()
+    })
+    .unwrap();
+    for bin in PROGRAMS {
+        let (out, err, code) = run(bin, &["--base-url", site.url().as_str()]);
+        assert_eq!(code, Some(1), "{bin}: {err}");
+        assert!(err.contains("2 of 4 downloads failed."), "{bin}: {err}");
+        assert_eq!(err.matches("HTTP 404").count(), 2, "{bin}: {err}");
+        assert!(
+            !err.contains(PAGE),
+            "{bin}: the good page did not fail: {err}"
+        );
+        assert_eq!(
+            out.lines()
+                .filter(|l| l.starts_with("Downloaded ") && !l.contains("(more)"))
+                .count(),
+            2,
+            "{bin}:\n{out}"
+        );
+    }
+}
+
+#[test]
+fn bad_flags_exit_2_with_one_line() {
+    for bin in PROGRAMS {
+        for bad in [
+            &["--iterations", "many"][..],
+            &["--sleeps", "-1"],
+            &["--base-url", "ftp://example.com"],
+            &["--timeout", "0"],
+        ] {
+            let (_, err, code) = run(bin, bad);
+            assert_eq!(code, Some(2), "{bin} {bad:?}");
+            assert!(err.starts_with("error:"), "{bin}: {err}");
+        }
+    }
+}
