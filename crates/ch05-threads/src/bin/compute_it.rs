@@ -1,0 +1,46 @@
+//! Does the course's pointless-but-heavy math on 30,000,000 numbers on one thread, and times it.
+//!
+//! Ports: src/05-threads/cpu_attempt/compute_it.py
+//!
+//! Run: cargo run -p ch05-threads --bin compute_it --release
+//!
+//! Expect: `Done in 0.1x sec.` (Python takes ~4.7 s on the course's 2-core machine) and the sum
+//! of the square roots, printed so that the optimiser cannot delete the loop. One core is busy;
+//! the others idle. `compute_threaded` splits the same work across all of them.
+//!
+//! Python vs Rust: the loop compiles to a handful of machine instructions per number, so it is
+//! some 30× faster than Python's, but only in a release build: a debug build checks every
+//! arithmetic step for overflow and is many times slower (the program warns you). Python also
+//! runs the function once first to warm it up; compiled code has nothing to warm up.
+
+use std::time::Instant;
+
+use ch05_threads::{do_math, parse_num};
+use clap::Parser;
+use course_kit::{cprintln, fmt, style};
+
+/// The do_math loop on one thread, timed.
+#[derive(Parser, Debug)]
+#[command(version, about, long_about = None)]
+struct Args {
+    /// How many numbers to do the math on
+    #[arg(long, value_name = "N", default_value_t = 30_000_000, value_parser = parse_num,
+          allow_negative_numbers = true)]
+    num: u64,
+}
+
+fn main() {
+    let args = Args::parse();
+    course_kit::warn_if_unoptimized!();
+
+    let t0 = Instant::now();
+    let sum = do_math(0, args.num);
+    let dt = t0.elapsed().as_secs_f64();
+
+    cprintln!(style::APP, "Done in {} sec.", fmt::secs(dt));
+    cprintln!(
+        style::APP,
+        "Sum of the square roots: {}",
+        fmt::thousands(sum as u64)
+    );
+}

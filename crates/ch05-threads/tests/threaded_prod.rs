@@ -1,0 +1,200 @@
+//! Runs the real `threaded_prod` binary both ways: to the end with stdin at end-of-file, and
+//! cancelled by a newline on stdin (and by Ctrl-C), where the workers must stop promptly.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn run(args: &[&str]) -> (String, String, Option<i32>) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_threaded_prod"));
+    cmd.stdin(Stdio::null()); // like `< /dev/null`: end-of-file at once, which is not a cancel
+    let out = assert_cmd::Command::from_std(cmd)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+        out.status.code(),
+    )
+}
+
+fn squares_twice(items: u64) -> Vec<u64> {
+    let mut v: Vec<u64> = (1..=items).chain(1..=items).map(|i| i * i).collect();
+    v.sort_unstable();
+    v
+}
+
+#[test]
+fn end_of_file_on_stdin_is_not_a_cancel_and_everything_is_processed() {
+    let (out, err, code) = run(&["--time-scale", "0.01", "--seed", "3"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(!out.contains("Cancelling"), "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "App started.");
+    assert!(out.contains("Press enter to cancel..."));
+    assert!(
+        lines
+            .last()
+            .unwrap()
+            .starts_with("App exiting, total time: ")
+    );
+
+    // Each producer makes 1..=20 in order; the two interleave.
+    let generated: Vec<u64> = lines
+        .iter()
+        .filter_map(|l| l.strip_prefix(" -- generated item ")?.parse().ok())
+        .collect();
+    assert_eq!(generated.len(), 40);
+    let mut sorted = generated.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, (1..=20).flat_map(|i| [i, i]).collect::<Vec<_>>());
+
+    // Every item made is processed exactly once.
+    let mut processed: Vec<u64> = lines
+        .iter()
+        .filter_map(|l| {
+            let rest = l.strip_prefix(" +++ Processed value ")?;
+            rest.split_once(" after ")?.0.parse().ok()
+        })
+        .collect();
+    processed.sort_unstable();
+    assert_eq!(processed, squares_twice(20));
+
+    // The consumer works while the producers do: processing starts long before generation ends.
+    let first_processed = lines.iter().position(|l| l.contains("Processed")).unwrap();
+    let last_generated = lines.iter().rposition(|l| l.contains("generated")).unwrap();
+    assert!(first_processed < last_generated, "{out}");
+}
+
+/// Starts the binary at the course's own speed (a whole run takes ~20 s) with stdin open, and
+/// waits for its first generated item.
+fn start_and_wait_for_first_item() -> (Child, BufReader<std::process::ChildStdout>, Vec<String>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_threaded_prod"))
+        .args(["--seed", "1"])
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut seen = Vec::new();
+    let found = loop {
+        let mut line = String::new();
+        if stdout.read_line(&mut line).unwrap() == 0 {
+            break false;
+        }
+        let generated = line.starts_with(" -- generated item");
+        seen.push(line);
+        if generated {
+            break true;
+        }
+    };
+    if !found {
+        child.kill().ok();
+        child.wait().ok();
+        panic!("ended before generating anything: {seen:?}");
+    }
+    (child, stdout, seen)
+}
+
+/// Reads the rest of stdout and waits for the exit; returns all lines and the time it took.
+fn finish(
+    mut child: Child,
+    mut stdout: BufReader<std::process::ChildStdout>,
+    mut seen: Vec<String>,
+    since: Instant,
+) -> (Vec<String>, Option<i32>, Duration) {
+    let mut line = String::new();
+    while stdout.read_line(&mut line).unwrap() > 0 {
+        seen.push(std::mem::take(&mut line));
+    }
+    let status = child.wait().unwrap();
+    (seen, status.code(), since.elapsed())
+}
+
+fn assert_cancelled_cleanly(lines: &[String], took: Duration) {
+    // Workers sleep up to 1.5 s at a time: ending well within that shows the sleeps were cut
+    // short. 2 s is generous, to tolerate a loaded machine.
+    assert!(
+        took < Duration::from_secs(2),
+        "took {took:?} after the request"
+    );
+    assert!(
+        lines.iter().any(|l| l == "Cancelling on your request!\n"),
+        "{lines:?}"
+    );
+    let last = lines.last().unwrap();
+    assert!(last.starts_with("App exiting, total time: "), "{lines:?}");
+    let processed = lines
+        .iter()
+        .filter(|l| l.contains("Processed value"))
+        .count();
+    assert!(processed < 40, "it did not run to the end: {lines:?}");
+}
+
+#[test]
+fn a_newline_on_stdin_cancels_and_the_workers_stop_promptly() {
+    let (mut child, stdout, seen) = start_and_wait_for_first_item();
+    // Keep stdin open after the newline, so it is the line, not end-of-file, that cancels.
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"\n").unwrap();
+    stdin.flush().unwrap();
+    let sent = Instant::now();
+    let (lines, code, took) = finish(child, stdout, seen, sent);
+    drop(stdin);
+    assert_eq!(code, Some(0));
+    assert_cancelled_cleanly(&lines, took);
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_cancels_cleanly_with_the_summary() {
+    let (child, stdout, seen) = start_and_wait_for_first_item();
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let sent = Instant::now();
+    let (lines, code, took) = finish(child, stdout, seen, sent);
+    assert_eq!(code, Some(130), "the shell's exit code for Ctrl-C");
+    assert_cancelled_cleanly(&lines, took);
+}
+
+#[test]
+fn a_panicking_worker_is_reported_and_the_others_are_stopped() {
+    let (out, err, code) = run(&["--time-scale", "0.01", "--panic-at-item", "3"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("thread 'producer 1'") && err.contains("injected fault at item 3"),
+        "{err}"
+    );
+    assert!(err.contains("error: a worker thread panicked"), "{err}");
+    assert!(
+        out.lines()
+            .last()
+            .unwrap()
+            .starts_with("App exiting, total time: "),
+        "{out}"
+    );
+    // The consumer went on through the poisoned lock: it processed the item pushed just before
+    // the panic (9) unless the stop came first, and never crashed itself.
+    assert!(!err.contains("thread 'consumer'"), "{err}");
+}
+
+#[test]
+fn bad_flags_exit_2_with_one_line() {
+    for bad in [
+        &["--items", "many"][..],
+        &["--time-scale", "-1"],
+        &["--nope"],
+    ] {
+        let (_, err, code) = run(bad);
+        assert_eq!(code, Some(2), "{bad:?}");
+        assert!(err.starts_with("error:"), "{err}");
+    }
+}
