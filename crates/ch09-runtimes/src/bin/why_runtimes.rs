@@ -39,13 +39,16 @@ struct Args {
     point: Option<u8>,
 }
 
+/// One demonstration: runs and prints its answer.
+type Demo = fn(TimeScale) -> anyhow::Result<()>;
+
 fn main() -> ExitCode {
     course_kit::exit::report(run())
 }
 
 fn run() -> anyhow::Result<ExitCode> {
     let args = Args::parse();
-    let points: [(&str, fn(TimeScale) -> anyhow::Result<()>); 6] = [
+    let points: [(&str, Demo); 6] = [
         ("Running async code from sync code is awkward", from_sync),
         ("asyncio futures are not thread-safe", thread_safe),
         (
@@ -82,7 +85,7 @@ async fn answer(time: TimeScale) -> u32 {
     42
 }
 
-/// 1. A runtime is a value: build one and `block_on` it, or hand its `Handle` to any thread.
+/// Point 1: A runtime is a value: build one and `block_on` it, or hand its `Handle` to any thread.
 fn from_sync(time: TimeScale) -> anyhow::Result<()> {
     let runtime = Runtime::new()?;
     let got = runtime.block_on(answer(time));
@@ -108,7 +111,7 @@ fn from_sync(time: TimeScale) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// 2. `Send` is checked when compiling; handles are thread-safe; `!Send` work has `LocalSet`.
+/// Point 2: `Send` is checked when compiling; handles are thread-safe; `!Send` work has `LocalSet`.
 fn thread_safe(time: TimeScale) -> anyhow::Result<()> {
     let runtime = Runtime::new()?;
     let task = runtime.spawn(answer(time));
@@ -141,7 +144,7 @@ fn thread_safe(time: TimeScale) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// 3. Awaiting work on a thread: `spawn_blocking`, or any thread plus a oneshot channel; and the
+/// Point 3: Awaiting work on a thread: `spawn_blocking`, or any thread plus a oneshot channel; and the
 /// synchronous side can wait without a runtime (`blocking_recv`).
 fn await_a_thread(time: TimeScale) -> anyhow::Result<()> {
     let runtime = Runtime::new()?;
@@ -183,7 +186,7 @@ impl Drop for Guard {
     }
 }
 
-/// 4. Timeouts wrap any future; `select!` races; dropping a future cancels it; tasks abort.
+/// Point 4: Timeouts wrap any future; `select!` races; dropping a future cancels it; tasks abort.
 fn cancellation(time: TimeScale) -> anyhow::Result<()> {
     let runtime = Runtime::new()?;
     runtime.block_on(async {
@@ -229,7 +232,7 @@ thread_local! {
     static THREAD_REQUEST_ID: Cell<u32> = const { Cell::new(0) };
 }
 
-/// 5. Two tasks interleave on ONE thread: a thread-local is shared (and clobbered), a
+/// Point 5: Two tasks interleave on ONE thread: a thread-local is shared (and clobbered), a
 /// `task_local!` value belongs to its task.
 fn task_local(time: TimeScale) -> anyhow::Result<()> {
     let runtime = Builder::new_current_thread().enable_all().build()?;
@@ -255,7 +258,7 @@ fn task_local(time: TimeScale) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// 6. tokio's test clock: time can be paused and advanced, so timeouts are tested instantly.
+/// Point 6: tokio's test clock: time can be paused and advanced, so timeouts are tested instantly.
 fn testing(_time: TimeScale) -> anyhow::Result<()> {
     say("#[tokio::test(start_paused = true)] freezes tokio's clock; when every task waits, it");
     more("jumps to the next timer. A 5 s deadline or a 1 h timeout is tested in microseconds,");
