@@ -1,0 +1,91 @@
+//! What each executor costs: wall time for the five titles, the process pool's start-up, and the
+//! peak memory (VmHWM) of the main process and of a worker process.
+//!
+//! Run: cargo bench -p ch08-pools --bench pools
+//!
+//! It runs the real `program` binary (release build) against the embedded site at the course's
+//! latencies (300–500 ms per page), with one worker (downloads one after another) and with five
+//! (all at once), and prints the median of a few runs. Linux only for the memory columns.
+
+use std::process::Command;
+use std::time::Instant;
+
+use course_kit::site::{LocalSite, SiteConfig};
+
+const RUNS: usize = 3;
+
+struct Run {
+    wall_s: f64,
+    startup_ms: Option<f64>,
+    worker_mb: Option<f64>,
+    main_mb: Option<f64>,
+}
+
+fn main() {
+    let site = LocalSite::start(SiteConfig::default()).expect("start the local site");
+    let exe = env!("CARGO_BIN_EXE_program");
+    println!("program against the embedded site (300-500 ms per page), median of {RUNS} runs");
+    println!(
+        "{:<10} {:>7} {:>9} {:>15} {:>16} {:>14}",
+        "executor", "workers", "wall (s)", "pool start (ms)", "worker peak (MB)", "main peak (MB)"
+    );
+    for executor in ["threads", "processes", "rayon"] {
+        for workers in [1, 5] {
+            let mut runs: Vec<Run> = (0..RUNS)
+                .map(|_| run_once(exe, executor, workers, site.url().as_str()))
+                .collect();
+            runs.sort_by(|a, b| a.wall_s.total_cmp(&b.wall_s));
+            let median = &runs[RUNS / 2];
+            let show = |v: Option<f64>, prec: usize| {
+                v.map_or_else(|| "-".to_owned(), |v| format!("{v:.prec$}"))
+            };
+            // For thread executors the "worker" is the main process itself.
+            let worker = if executor == "processes" {
+                show(median.worker_mb, 1)
+            } else {
+                "(= main)".to_owned()
+            };
+            println!(
+                "{executor:<10} {workers:>7} {:>9.2} {:>15} {worker:>16} {:>14}",
+                median.wall_s,
+                show(median.startup_ms, 1),
+                show(median.main_mb, 1),
+            );
+        }
+    }
+}
+
+fn run_once(exe: &str, executor: &str, workers: usize, base: &str) -> Run {
+    let t0 = Instant::now();
+    let out = Command::new(exe)
+        .args(["--verbose", "--executor", executor, "--base-url", base])
+        .args(["--workers", &workers.to_string()])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run program");
+    let wall_s = t0.elapsed().as_secs_f64();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "program failed:\n{stdout}");
+    let number_before = |line: &str, unit: &str| -> Option<f64> {
+        let head = &line[..line.find(unit)?];
+        head.rsplit(' ').next()?.parse().ok()
+    };
+    let mut run = Run {
+        wall_s,
+        startup_ms: None,
+        worker_mb: None,
+        main_mb: None,
+    };
+    for line in stdout.lines() {
+        if line.starts_with("Started ") {
+            run.startup_ms = number_before(line, " ms.");
+        } else if line.contains("peak memory of that process so far") {
+            if let Some(mb) = number_before(line, " MB") {
+                run.worker_mb = Some(run.worker_mb.map_or(mb, |prev| prev.max(mb)));
+            }
+        } else if line.starts_with("Main process:") {
+            run.main_mb = number_before(line, " MB");
+        }
+    }
+    run
+}
