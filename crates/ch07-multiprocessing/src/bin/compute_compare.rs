@@ -6,13 +6,13 @@
 //!
 //! Run: cargo run -p ch07-multiprocessing --release --bin compute_compare
 //!
-//! Expect: first the machine's capacity — one loop alone, then one independent loop per worker
-//! side by side; their ratio is how many cores' worth of work the machine really gives (on a
-//! shared 2-vCPU virtual machine that can be 1.1×, not 2×). Then a table: one thread, threads,
-//! a new process pool, a warm process pool, and rayon, each with its time, its speed-up over one
-//! thread, and that speed-up as a share of the capacity (100% = as good as independent loops).
-//! Then the pool's start-up cost, the workers' peak memory, and a check that every strategy
-//! returned the same integers. Each figure is the best of `--rounds` runs.
+//! Expect: first the machine's capacity: the whole job on one thread, then one independent copy
+//! of it per worker, all at once. Their ratio is how many cores' worth of work the machine
+//! really gives (on a shared 2-vCPU virtual machine that can be 1.1×, not 2×). Then a table:
+//! one thread, threads, a new process pool, a warm process pool, and rayon, each with its time,
+//! its speed-up over one thread, and that speed-up as a share of the capacity (100% = as good as
+//! independent copies). Then the pool's start-up cost, the workers' peak memory, and a check that
+//! every strategy returned the same integers. Each figure is the best of `--rounds` runs.
 //!
 //! Python vs Rust: in Python only the process pool beats one thread (the GIL serializes
 //! threads); in Rust threads, processes and rayon all run in parallel, so the differences left
@@ -85,7 +85,6 @@ struct Measured {
 
 fn run(args: Args) -> anyhow::Result<ExitCode> {
     let p = args.workers.get();
-    let num = args.num as f64;
     let tasks = slices(args.num, p);
     std::hint::black_box(do_math(1.0, 10.0));
 
@@ -96,34 +95,30 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         args.rounds
     );
 
-    // --- What the machine can do: independent loops, no coordination at all. -------------
-    // One full loop alone, then p full loops at once (each on its own thread, released together
-    // by a barrier). If the machine had p free cores both would take the same time; the ratio
-    // says how many cores' worth of this work it really delivers. No strategy can beat that.
-    let alone = || {
-        std::hint::black_box(do_math(0.0, num));
-        Ok((Vec::new(), None))
-    };
+    // Every strategy does the same slices, so they must all return the same integers.
+    let one_thread = || -> Vec<i64> { tasks.iter().map(|t| do_math(t.start, t.end)).collect() };
+    let serial = || Ok((one_thread(), None));
+
+    // --- What the machine can do: independent copies of the job, no coordination at all. ---
+    // The whole job on one thread (`serial`, above), then p copies of it at once, each on its own
+    // thread, released together by a barrier. Nothing is shared between the copies: no data, no
+    // locks, no allocation, so they are as independent as separate programs. With p free cores
+    // both would take the same time; the ratio is how many cores' worth of this work the machine
+    // really delivers, and no strategy can beat it.
     let side_by_side = || {
         let barrier = Barrier::new(p);
         std::thread::scope(|s| {
             for _ in 0..p {
                 s.spawn(|| {
                     barrier.wait();
-                    std::hint::black_box(do_math(0.0, num))
+                    std::hint::black_box(one_thread())
                 });
             }
         });
         Ok((Vec::new(), None))
     };
 
-    // --- The strategies, all on the same slices, so they must return the same integers. ---
-    let serial = || {
-        Ok((
-            tasks.iter().map(|t| do_math(t.start, t.end)).collect(),
-            None,
-        ))
-    };
+    // --- The parallel strategies. ----------------------------------------------------------
     let threads = || {
         let values = std::thread::scope(|s| {
             let handles: Vec<_> = tasks
@@ -172,9 +167,8 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
 
     let mut strategies: Vec<(String, Box<Strategy<'_>>)> = vec![
-        ("1 loop alone".into(), Box::new(alone)),
-        (format!("{p} loops side by side"), Box::new(side_by_side)),
         ("one thread".into(), Box::new(serial)),
+        (format!("{p} copies side by side"), Box::new(side_by_side)),
         (format!("threads ({p})"), Box::new(threads)),
         (format!("processes, new pool ({p})"), Box::new(new_pool)),
         (format!("processes, warm pool ({p})"), Box::new(warm_pool)),
@@ -200,17 +194,24 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     let names: Vec<String> = strategies.into_iter().map(|(name, _)| name).collect();
     warm.shutdown();
     let best: Vec<Measured> = best.into_iter().flatten().collect();
-    let [alone, side_by_side, serial, rest @ ..] = &best[..] else {
-        unreachable!("seven strategies were measured");
+    let [serial, side_by_side, rest @ ..] = &best[..] else {
+        unreachable!("six strategies were measured");
     };
-    let capacity = p as f64 * alone.time.as_secs_f64() / side_by_side.time.as_secs_f64();
+    let capacity = p as f64 * serial.time.as_secs_f64() / side_by_side.time.as_secs_f64();
 
     println!();
-    cprintln!(style::APP, "What this machine can do (independent loops):");
-    println!("  {:<26}{:>9}", "1 loop alone", secs3(alone.time));
+    cprintln!(
+        style::APP,
+        "What this machine can do (the job alone, then {p} independent copies at once):"
+    );
+    println!(
+        "  {:<26}{:>9}",
+        "the whole job, one thread",
+        secs3(serial.time)
+    );
     println!(
         "  {:<26}{:>9}   -> capacity {capacity:.2}x one core",
-        format!("{p} loops side by side"),
+        format!("{p} copies side by side"),
         secs3(side_by_side.time)
     );
 
@@ -220,10 +221,11 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         "strategy", "time", "speed-up", "of capacity"
     );
     let base = serial.time.as_secs_f64();
-    let rows: Vec<(&str, &Measured)> = names[2..]
+    let rows: Vec<(&str, &Measured)> = names
         .iter()
         .map(String::as_str)
-        .zip(&best[2..])
+        .zip(&best)
+        .filter(|(_, m)| !std::ptr::eq(*m, side_by_side))
         .collect();
     for &(name, m) in &rows {
         let speedup = base / m.time.as_secs_f64();
@@ -237,6 +239,11 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
             100.0 * speedup / capacity
         );
     }
+
+    println!(
+        "(speed-up = one thread's time / this time; of capacity = speed-up / {capacity:.2}: \
+         100% is as fast as independent copies)"
+    );
 
     println!();
     if let Some(startup) = rest.iter().find_map(|m| m.startup) {
