@@ -12,6 +12,12 @@
 //! from the parent's. The pages come from the embedded local site (about half a second each);
 //! `--live` fetches the real five sites, and URLs given as arguments replace the five.
 //!
+//! Python vs Rust: Python needs `ProcessPoolExecutor` to run Python code on several cores because
+//! of the GIL; Rust threads already run in parallel, so in Rust a process pool buys isolation, not
+//! speed. What both languages share is the price of crossing a process boundary: Python pickles
+//! the function's arguments, Rust (procspawn) serialises them with serde, which is why the task is
+//! a plain `fn` and its data derive `Serialize` and `Deserialize`.
+//!
 //! Which pool? Threads for blocking I/O such as these downloads: cheap to start, and they share
 //! memory. Processes for isolation, not speed: a task that crashes, aborts or leaks takes down one
 //! worker, which the pool replaces, instead of the whole program; you pay for starting the workers
@@ -19,12 +25,6 @@
 //! memory. rayon for CPU-bound work: its work-stealing threads are sized to the cores, and
 //! `par_iter()` replaces submit-and-collect altogether; do not park its threads on slow I/O. For
 //! hundreds of downloads, none of these: use async (chapter 4).
-//!
-//! Python vs Rust: Python needs `ProcessPoolExecutor` to run Python code on several cores because
-//! of the GIL; Rust threads already run in parallel, so in Rust a process pool buys isolation, not
-//! speed. What both languages share is the price of crossing a process boundary: Python pickles
-//! the function's arguments, Rust (procspawn) serialises them with serde, which is why the task is
-//! a plain `fn` and its data derive `Serialize` and `Deserialize`.
 
 use std::process::ExitCode;
 
