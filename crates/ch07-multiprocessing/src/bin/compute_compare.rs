@@ -35,7 +35,8 @@ use rayon::prelude::*;
 /// The same CPU-bound work on one thread, threads, processes and rayon, against the machine's
 /// measured parallel capacity.
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+// No bare `about`: it would show the crate's description; clap takes the doc comment above.
+#[command(version, long_about = None)]
 struct Args {
     #[command(flatten)]
     workers: Workers,
@@ -86,7 +87,6 @@ struct Measured {
 fn run(args: Args) -> anyhow::Result<ExitCode> {
     let p = args.workers.get();
     let tasks = slices(args.num, p);
-    std::hint::black_box(do_math(1.0, 10.0));
 
     cprintln!(
         style::APP,

@@ -15,7 +15,7 @@
 //! parallel (see ch05's `compute_threaded`), so in Rust a process pool buys isolation — a worker
 //! that crashes takes only itself down — not speed. Like Python's "spawn" start method (the default
 //! on macOS and Windows), a worker is a fresh run of this same executable, and everything it
-//! receives or returns is serialized.
+//! receives or returns is serialized. (procspawn runs on Linux and macOS, not Windows.)
 //!
 //! Why procspawn: it is the closest thing to `multiprocessing.Pool` in Rust — a pool of worker
 //! processes, `spawn(args, fn)` like `apply_async`, a handle per task to `join` like `.get()`, and
@@ -40,7 +40,8 @@ use course_kit::{cprintln, fmt, style};
 
 /// The course's CPU-bound math, one slice per worker process of a pool.
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+// No bare `about`: it would show the crate's description; clap takes the doc comment above.
+#[command(version, long_about = None)]
 struct Args {
     #[command(flatten)]
     workers: Workers,
@@ -87,7 +88,7 @@ fn check_workers(args: &Args) {
 
 fn run(args: Args) -> anyhow::Result<ExitCode> {
     let workers = args.workers.get();
-    // Warm-up, as the course does with do_math(1): the first call pays for page faults.
+    // The course calls do_math(1) once before timing; kept so both programs do the same work.
     std::hint::black_box(ch07_multiprocessing::do_math(1.0, 10.0));
 
     let t0 = Instant::now();
