@@ -253,7 +253,19 @@ fn task_error(err: &procspawn::SpawnError) -> TaskError {
     }
 }
 
-/// rayon's global-style pool, sized by us: work-stealing threads named `rayon-worker-0`, ...
+/// A rayon pool of our own size: work-stealing threads named `rayon-worker-0`, ...
+///
+/// `submit` is here so that rayon fits the same API. Written for rayon itself, the whole
+/// submit / wait / collect dance is one data-parallel expression that keeps the order:
+///
+/// ```
+/// use rayon::prelude::*;
+///
+/// let pool = rayon::ThreadPoolBuilder::new().num_threads(4).build()?;
+/// let squares: Vec<u64> = pool.install(|| (1..=5_u64).into_par_iter().map(|x| x * x).collect());
+/// assert_eq!(squares, [1, 4, 9, 16, 25]);
+/// # Ok::<(), rayon::ThreadPoolBuildError>(())
+/// ```
 #[derive(Debug)]
 pub struct RayonExecutor {
     pool: rayon::ThreadPool,

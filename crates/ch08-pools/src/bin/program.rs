@@ -30,7 +30,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use ch08_pools::executor::{
-    Executor, ProcessPoolExecutor, RayonExecutor, TaskError, TaskFuture, ThreadPoolExecutor,
+    Executor, ProcessPoolExecutor, RayonExecutor, TaskFuture, ThreadPoolExecutor,
 };
 use ch08_pools::{peak_memory_kb, title_from_html};
 use clap::{Parser, ValueEnum};
@@ -165,6 +165,8 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
         .collect();
 
     let total = jobs.len();
+    // Downloads mostly wait, so more threads than cores would be fine (Python's thread pool
+    // defaults to cores + 4); try `--workers 5` to fetch all five at once.
     let n = args.workers.get();
     // The one line the course changes: which pool. Everything in `get_titles` stays the same.
     let failures = match args.executor {
@@ -233,15 +235,11 @@ fn get_titles(executor: impl Executor, jobs: Vec<Job>, verbose: bool) -> usize {
             }
             Err(err) => {
                 failures += 1;
-                report_task_error(i + 1, &label, &err);
+                cprintln!(style::ERROR, "Task {} ({label}) failed: {err}", i + 1);
             }
         }
     }
     failures
-}
-
-fn report_task_error(task: usize, label: &str, err: &TaskError) {
-    cprintln!(style::ERROR, "Task {task} ({label}) failed: {err}");
 }
 
 /// The task. It runs on a pool thread or in a worker process, so it takes and returns only
