@@ -5,18 +5,20 @@
 //! - [`do_math`]: the course's CPU-bound loop, with the course's exact floating-point arithmetic,
 //!   so that the integers a Rust worker returns are the integers Python prints.
 //! - [`slices`]: how the 30,000,000 steps are cut into one slice per worker.
-//! - [`SliceTask`], [`SliceReport`] and [`work_on_slice`]: what the parent sends to a worker
+//! - [`SliceTask`], [`SliceReport`], [`work_on_slice`] and [`join_task`]: what the parent sends to a worker
 //!   process, what comes back, and the function the worker runs. They cross a process boundary,
 //!   so they are plain serde data (a process pool cannot share memory or borrow from the parent).
 //! - [`peak_memory_kb`]: a process's own peak resident memory, so each worker can report it.
-//! - [`describe_failure`]: one readable line for a task whose worker process panicked or died.
+//! - [`exit_when_parent_dies`]: no worker process outlives its parent, even after `kill -9`.
 //!
 //! The programs: `compute_multiprocessing` (the course's program: a pool of worker processes) and
 //! `compute_compare` (the same work on one thread, threads, processes and rayon, measured against
 //! what this machine can really do in parallel). The chapter's `compute_it.py` and
 //! `compute_threaded.py` are the ch05 programs: `cargo run -p ch05-threads --release --bin compute_it`.
 
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::any::Any;
+use std::sync::Once;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
@@ -124,12 +126,26 @@ pub struct SliceReport {
     pub peak_memory_kb: Option<u64>,
 }
 
+/// What a worker sends back for one task: its report, or the message of the panic that ended it.
+pub type TaskOutcome = Result<SliceReport, String>;
+
 /// The function each worker process runs for one slice.
 ///
 /// procspawn sends a plain `fn` pointer (not a closure): the worker is another process running
 /// the same executable, so it can call the same function, but it cannot see the parent's
 /// variables. Everything it needs arrives in `task`, everything the parent learns is returned.
-pub fn work_on_slice(task: SliceTask) -> SliceReport {
+///
+/// A panic in the task is caught here and returned as a value, as Python's pool catches a task's
+/// exception in the worker and raises it again in the parent's `.get()`: the parent learns why,
+/// and the worker process lives on to take the next task. (Left uncaught, procspawn's pool would
+/// kill and replace the worker, and the message could be lost in that race.) A crash that does not
+/// unwind, such as `abort()` or a signal, still kills the worker: see [`join_task`].
+pub fn work_on_slice(task: SliceTask) -> TaskOutcome {
+    exit_when_parent_dies();
+    std::panic::catch_unwind(|| compute_slice(task)).map_err(|payload| panic_message(&*payload))
+}
+
+fn compute_slice(task: SliceTask) -> SliceReport {
     let started_unix_us = unix_micros(SystemTime::now());
     match task.fault {
         Some(Fault::Panic) => panic!(
@@ -150,6 +166,30 @@ pub fn work_on_slice(task: SliceTask) -> SliceReport {
         compute_secs: t0.elapsed().as_secs_f64(),
         peak_memory_kb: peak_memory_kb(),
     }
+}
+
+/// Makes this worker process end itself soon after its parent dies.
+///
+/// A pool kills its workers when it shuts down, and an idle worker exits when its IPC channel
+/// closes; but a worker in the middle of a long slice would keep computing after its parent was
+/// killed (`kill -9`), an orphan until the slice is done. So each worker checks its parent's PID
+/// every 100 ms: when the parent dies the worker is re-parented (to init or a sub-reaper), the
+/// PID changes, and the worker exits. Linux's `prctl(PR_SET_PDEATHSIG)` would do it without a
+/// thread, but needs `unsafe`; this works on every Unix with safe code.
+pub fn exit_when_parent_dies() {
+    static WATCHING: Once = Once::new();
+    #[cfg(unix)]
+    WATCHING.call_once(|| {
+        let parent = std::os::unix::process::parent_id();
+        std::thread::spawn(move || {
+            loop {
+                std::thread::sleep(Duration::from_millis(100));
+                if std::os::unix::process::parent_id() != parent {
+                    std::process::exit(1);
+                }
+            }
+        });
+    });
 }
 
 /// Microseconds since the Unix epoch (0 if the clock is before 1970).
@@ -174,6 +214,25 @@ pub fn megabytes(kb: Option<u64>) -> String {
         || "n/a".to_string(),
         |kb| format!("{:.1} MB", kb as f64 / 1024.0),
     )
+}
+
+/// The text of a panic (`panic!("...")` carries a `&str` or a `String`).
+pub fn panic_message(payload: &(dyn Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_string())
+}
+
+/// Waits for one task, like Python's `.get()`: its report, or one line saying why it failed —
+/// the task panicked (the worker caught it), or the worker process itself died.
+pub fn join_task(handle: procspawn::JoinHandle<TaskOutcome>) -> Result<SliceReport, String> {
+    match handle.join() {
+        Ok(Ok(report)) => Ok(report),
+        Ok(Err(panic)) => Err(format!("it panicked in its worker process: {panic}")),
+        Err(err) => Err(describe_failure(&err)),
+    }
 }
 
 /// One line saying why a task's worker failed, from procspawn's error.

@@ -141,11 +141,9 @@ fn a_panicking_worker_is_reported_and_the_others_still_return() {
     let got = results(&out);
     assert_eq!(got.len(), 4, "{out}");
     assert_eq!(got[0], SMALL_P4[0].to_string());
-    assert!(
-        got[1].starts_with("task 2 failed: its worker process panicked at ")
-            && got[1].ends_with("slice 2 was told to fail (--fail-slice 2)"),
-        "{}",
-        got[1]
+    assert_eq!(
+        got[1],
+        "task 2 failed: it panicked in its worker process: slice 2 was told to fail (--fail-slice 2)"
     );
     assert_eq!(got[2..], integers(&SMALL_P4[2..]));
     assert!(
@@ -185,18 +183,68 @@ fn no_worker_process_outlives_the_program() {
         &["--workers", "3", "--num", "300000", "--crash-slice", "2"],
     ] {
         run_with_env(args, ("CH07_ORPHAN_MARKER", &marker));
-        let needle = format!("CH07_ORPHAN_MARKER={marker}");
-        let survivors: Vec<String> = std::fs::read_dir("/proc")
-            .unwrap()
-            .filter_map(|e| {
-                let e = e.ok()?;
-                let env = std::fs::read(e.path().join("environ")).ok()?;
-                env.split(|b| *b == 0)
-                    .any(|var| var == needle.as_bytes())
-                    .then(|| e.file_name().to_string_lossy().into_owned())
-            })
-            .collect();
+        let survivors = processes_with("CH07_ORPHAN_MARKER", &marker);
         assert!(survivors.is_empty(), "{args:?} left {survivors:?} running");
+    }
+}
+
+/// The PIDs of live processes whose environment holds `var=value`.
+#[cfg(target_os = "linux")]
+fn processes_with(var: &str, value: &str) -> Vec<u32> {
+    let needle = format!("{var}={value}");
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+            let env = std::fs::read(e.path().join("environ")).ok()?;
+            env.split(|b| *b == 0)
+                .any(|v| v == needle.as_bytes())
+                .then_some(pid)
+        })
+        .collect()
+}
+
+/// `kill -9` on the parent gives it no chance to clean up; its workers, busy with slices that
+/// would take minutes, must notice and end themselves.
+#[cfg(target_os = "linux")]
+#[test]
+fn workers_end_when_the_parent_is_killed() {
+    use std::time::{Duration, Instant};
+    let marker = format!("killed-{}", std::process::id());
+    let mut parent =
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("compute_multiprocessing"))
+            .args(["--workers", "2", "--num", "10000000000"])
+            .env("CH07_KILL_MARKER", &marker)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+    // Wait until both workers exist (the parent plus two processes carry the marker).
+    let t0 = Instant::now();
+    while processes_with("CH07_KILL_MARKER", &marker).len() < 3 {
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "workers never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Give the workers a moment to receive their slices and start computing.
+    std::thread::sleep(Duration::from_millis(300));
+    parent.kill().unwrap();
+    parent.wait().unwrap();
+    // Each worker's slice is minutes of work; well before that they must be gone.
+    let t0 = Instant::now();
+    loop {
+        let left = processes_with("CH07_KILL_MARKER", &marker);
+        if left.is_empty() {
+            break;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "workers {left:?} outlived their parent"
+        );
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 

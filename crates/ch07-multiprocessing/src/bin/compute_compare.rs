@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use ch07_multiprocessing::{
-    COURSE_NUM, SliceReport, SliceTask, describe_failure, do_math, megabytes, slices, work_on_slice,
+    COURSE_NUM, SliceReport, SliceTask, do_math, join_task, megabytes, slices, work_on_slice,
 };
 use clap::{CommandFactory, Parser};
 use course_kit::cli::Workers;
@@ -286,11 +286,7 @@ fn on_pool(pool: &procspawn::Pool, tasks: &[SliceTask]) -> anyhow::Result<Vec<Sl
     handles
         .into_iter()
         .zip(tasks)
-        .map(|(h, t)| {
-            h.join().map_err(|err| {
-                anyhow::anyhow!("task {} failed: {}", t.index, describe_failure(&err))
-            })
-        })
+        .map(|(h, t)| join_task(h).map_err(|why| anyhow::anyhow!("task {} failed: {why}", t.index)))
         .collect()
 }
 

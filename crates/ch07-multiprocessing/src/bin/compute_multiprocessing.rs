@@ -32,7 +32,7 @@ use std::time::{Instant, SystemTime};
 
 use anyhow::{Context, bail};
 use ch07_multiprocessing::{
-    COURSE_NUM, Fault, SliceReport, describe_failure, megabytes, slices, unix_micros, work_on_slice,
+    COURSE_NUM, Fault, SliceReport, join_task, megabytes, slices, unix_micros, work_on_slice,
 };
 use clap::{CommandFactory, Parser};
 use course_kit::cli::Workers;
@@ -122,10 +122,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     // Python's close() + join() + get(): here the handles are what we wait on. Joining each
     // in submission order returns its slice's value, or the reason its worker failed; one failed
     // task does not stop the others from coming back.
-    let results: Vec<Result<SliceReport, String>> = handles
-        .into_iter()
-        .map(|handle| handle.join().map_err(|err| describe_failure(&err)))
-        .collect();
+    let results: Vec<Result<SliceReport, String>> = handles.into_iter().map(join_task).collect();
     // shutdown() waits until the pool is idle (including replacing a crashed worker), then kills
     // and reaps every worker process, so none is left behind when we exit.
     pool.shutdown();
