@@ -1,0 +1,110 @@
+//! Runs a blocking call from async code twice: inline, which freezes every other task, and with
+//! `spawn_blocking`, which keeps the runtime responsive (Python's `asyncio.to_thread`).
+//!
+//! Ports: no course file; the seed notes on `asyncio.to_thread`.
+//!
+//! Run: cargo run -p ch04-asyncio --bin to_thread
+//!
+//! Expect: a ticker task prints a tick every 0.1 s. Part 1 calls a 1 s blocking function straight
+//! from async code: no tick appears during that second. Part 2 runs the same function with
+//! `tokio::task::spawn_blocking`: the ticks keep coming (~10) while it runs. Each part ends with
+//! how many ticks happened during the blocking call.
+//!
+//! Python vs Rust: the same rule holds in both: a blocking call inside a task blocks the thread
+//! that runs the loop. `spawn_blocking` moves the call to tokio's separate pool of blocking
+//! threads and gives back a future for its result, exactly like `to_thread`. Rust has no GIL, so
+//! CPU-heavy work sent there really runs in parallel (for lots of it, prefer rayon).
+
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use course_kit::cli::TimeScale;
+use course_kit::{ceprintln, cprintln, style};
+
+/// Blocking code inside async code: inline versus spawn_blocking.
+#[derive(Parser, Debug)]
+#[command(version, about, long_about = None)]
+struct Args {
+    #[command(flatten)]
+    time: TimeScale,
+}
+
+/// A stand-in for any blocking call (a file read, a C library, `std::thread::sleep`).
+fn blocking_io(d: Duration) -> &'static str {
+    std::thread::sleep(d);
+    "done"
+}
+
+/// Counts the ticks that happened strictly between `from` and `to`.
+fn ticks_between(ticks: &Mutex<Vec<Instant>>, from: Instant, to: Instant) -> usize {
+    let ticks = ticks
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    ticks.iter().filter(|&&t| t > from && t < to).count()
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    let t0 = Instant::now();
+    let period = args.time.secs(0.1).max(Duration::from_micros(100));
+    let block = args.time.secs(1.0);
+
+    // The ticker: proof of life for the runtime. It records when each tick really ran.
+    let ticks = Arc::new(Mutex::new(Vec::new()));
+    let ticker = tokio::spawn({
+        let ticks = Arc::clone(&ticks);
+        async move {
+            let mut interval = tokio::time::interval(period);
+            // After a freeze, carry on from now rather than firing all the missed ticks at once.
+            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                interval.tick().await;
+                let now = Instant::now();
+                ticks
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push(now);
+                cprintln!(
+                    style::PRODUCER,
+                    "  tick at {:.2}s",
+                    (now - t0).as_secs_f64()
+                );
+            }
+        }
+    });
+    // Let the ticker start before the first experiment.
+    tokio::time::sleep(period * 2).await;
+
+    cprintln!(
+        style::APP,
+        "1. calling the blocking function directly in async code:"
+    );
+    let start = Instant::now();
+    let result = blocking_io(block); // blocks the runtime's only thread: nothing else can run
+    let end = Instant::now();
+    let frozen = ticks_between(&ticks, start, end);
+    cprintln!(style::APP, "   {result}; ticks during the call: {frozen}");
+
+    cprintln!(
+        style::APP,
+        "2. the same function with spawn_blocking (asyncio.to_thread):"
+    );
+    let start = Instant::now();
+    let result = tokio::task::spawn_blocking(move || blocking_io(block)).await;
+    let end = Instant::now();
+    let live = ticks_between(&ticks, start, end);
+    ticker.abort();
+    match result {
+        Ok(result) => {
+            cprintln!(style::APP, "   {result}; ticks during the call: {live}");
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            ceprintln!(style::ERROR, "error: the blocking task failed: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
