@@ -5,7 +5,7 @@
 //! Run: cargo run -p ch04-asyncio --release --bin loop_program_uv
 //!
 //! Expect: `Running uvloop-style loop with 500,000 actions.`, then the time on smol's executor next
-//! to the time on tokio's (both a few hundredths of a second in a release build; the course's
+//! to the time on tokio's (both about a tenth of a second in a release build; the course's
 //! Python: ~2.9 s with asyncio, ~1.6 s with uvloop).
 //!
 //! Python vs Rust: uvloop is installed as asyncio's loop policy and the program does not change.
