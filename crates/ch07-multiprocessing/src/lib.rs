@@ -5,9 +5,10 @@
 //! - [`do_math`]: the course's CPU-bound loop, with the course's exact floating-point arithmetic,
 //!   so that the integers a Rust worker returns are the integers Python prints.
 //! - [`slices`]: how the 30,000,000 steps are cut into one slice per worker.
-//! - [`SliceTask`], [`SliceReport`], [`work_on_slice`] and [`join_task`]: what the parent sends to a worker
-//!   process, what comes back, and the function the worker runs. They cross a process boundary,
-//!   so they are plain serde data (a process pool cannot share memory or borrow from the parent).
+//! - [`SliceTask`], [`SliceReport`], [`work_on_slice`] and [`join_task`]: what the parent sends
+//!   to a worker process, what comes back, the function the worker runs, and how the parent
+//!   waits for it. They cross a process boundary, so they are plain serde data (a process pool
+//!   cannot share memory with the parent or borrow from it).
 //! - [`peak_memory_kb`]: a process's own peak resident memory, so each worker can report it.
 //! - [`exit_when_parent_dies`]: no worker process outlives its parent, even after `kill -9`.
 //!
