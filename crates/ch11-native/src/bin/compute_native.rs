@@ -7,7 +7,7 @@
 //! Expect: `Doing math on N processors.`, which C kernel runs (`--kernel auto` picks the widest
 //! the CPU has: AVX-512, AVX2, SSE2, NEON, else portable C), the time of the plain Rust loop and
 //! of the C kernel on all threads, both sums, and `Done in … sec. (factor: …x)`: the speed-up over
-//! the Rust loop timed in this same run (best of 3 each), not over a number from someone's laptop.
+//! the Rust loop timed in this same run (best of 5 each), not over a number from someone's laptop.
 //! `--discard` adds the course's mistake: the same C loop with its result thrown away takes no time
 //! at any size, because the C compiler deleted it. The course's first Cython figures (2000–5600×)
 //! partly timed such a deleted loop; this program keeps every result (it returns the sum and
@@ -30,7 +30,8 @@ use course_kit::{cprintln, fmt, style};
 
 /// The course's loop in C (scalar or SIMD), one thread per worker: Cython's `nogil` in Rust.
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+// No bare `about`: it would show the crate's description; clap takes the doc comment above.
+#[command(version, long_about = None)]
 struct Args {
     /// How many positions to compute (the course's Cython version used 3,000,000)
     #[arg(long, value_name = "N", default_value_t = 3_000_000,
@@ -74,7 +75,7 @@ fn parse_kernel(s: &str) -> Result<Choice, String> {
 
 /// Each measurement is the best of this many runs, so one hiccup of a busy machine does not
 /// decide the factor.
-const RUNS: usize = 3;
+const RUNS: usize = 5;
 
 fn main() -> ExitCode {
     let args = Args::parse();
@@ -107,15 +108,22 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
         cprintln!(style::APP, "Kernel: {}", native.kernel().name());
     }
 
-    // The baseline, measured now on this machine: the plain Rust loop on one thread.
-    let (rust_time, rust_sum) = best_of(RUNS, || do_math(black_box(range)));
+    // The baseline, measured now on this machine: the plain Rust loop on one thread. The two
+    // take turns, so a burst of load from elsewhere hits both alike; each keeps its best time.
+    let mut rust = Best::new();
+    let mut c = Best::new();
+    for _ in 0..RUNS {
+        rust.time(|| do_math(black_box(range)));
+        c.time(|| native.run_threaded(black_box(range), threads));
+    }
+    let (rust_time, rust_sum) = (rust.time, rust.result);
+    let (c_time, c_sum) = (c.time, c.result);
     cprintln!(
         style::APP,
         "{:<28} {:.4} sec, sum = {rust_sum}",
         "Rust scalar loop, 1 thread:",
         rust_time.as_secs_f64()
     );
-    let (c_time, c_sum) = best_of(RUNS, || native.run_threaded(black_box(range), threads));
     let label = format!(
         "C {} kernel, {threads} thread{}:",
         native.kernel().name(),
@@ -142,17 +150,35 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Runs `work` `runs` times; the shortest time and the (last) result. The result is passed
-/// through `black_box` and returned, so the work cannot be optimised away.
-fn best_of(runs: usize, mut work: impl FnMut() -> f64) -> (Duration, f64) {
-    let mut best = Duration::MAX;
-    let mut result = 0.0;
-    for _ in 0..runs {
-        let t0 = Instant::now();
-        result = black_box(work());
-        best = best.min(t0.elapsed());
+/// The best (shortest) of several timed runs, and the result of the last. Every result goes
+/// through `black_box` and is kept, so the work cannot be optimised away.
+#[derive(Debug)]
+struct Best {
+    time: Duration,
+    result: f64,
+}
+
+impl Best {
+    fn new() -> Best {
+        Best {
+            time: Duration::MAX,
+            result: 0.0,
+        }
     }
-    (best, result)
+
+    fn time(&mut self, work: impl FnOnce() -> f64) {
+        let t0 = Instant::now();
+        self.result = black_box(work());
+        self.time = self.time.min(t0.elapsed());
+    }
+}
+
+fn best_of(runs: usize, mut work: impl FnMut() -> f64) -> (Duration, f64) {
+    let mut best = Best::new();
+    for _ in 0..runs {
+        best.time(&mut work);
+    }
+    (best.time, best.result)
 }
 
 /// The scalar kernel on one thread must match Rust to the last bit. SIMD kernels and thread slices

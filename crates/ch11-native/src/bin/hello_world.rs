@@ -22,7 +22,8 @@ use clap::Parser;
 
 /// Greets you from C.
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+// No bare `about`: it would show the crate's description; clap takes the doc comment above.
+#[command(version, long_about = None)]
 struct Args {}
 
 fn main() -> ExitCode {

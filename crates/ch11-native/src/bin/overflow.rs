@@ -25,7 +25,8 @@ use course_kit::{cprintln, fmt, style};
 
 /// The course's loop in i32: watch it overflow, then fix it.
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+// No bare `about`: it would show the crate's description; clap takes the doc comment above.
+#[command(version, long_about = None)]
 struct Args {
     /// How many positions (the course's Cython version used 3,000,000)
     #[arg(long, value_name = "N", default_value_t = 3_000_000,
