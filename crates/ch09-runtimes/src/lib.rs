@@ -16,7 +16,7 @@
 //! the task holds across an `.await` must be safe to send between threads. An `Rc` is not (its
 //! count is not atomic), and the compiler rejects the program instead of letting it race:
 //!
-//! ```compile_fail
+//! ```compile_fail,E0277
 //! use std::rc::Rc;
 //!
 //! async fn hold_rc_across_await() {
@@ -45,7 +45,8 @@
 //! }
 //!
 //! let rt = tokio::runtime::Runtime::new().unwrap();
-//! assert_eq!(rt.block_on(tokio::spawn(hold_arc_across_await())).unwrap(), 5);
+//! let got = rt.block_on(async { tokio::spawn(hold_arc_across_await()).await.unwrap() });
+//! assert_eq!(got, 5);
 //! ```
 //!
 //! Python's asyncio has no such check: its futures belong to one event loop and one thread, and

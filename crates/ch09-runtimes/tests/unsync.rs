@@ -165,3 +165,67 @@ fn bad_flags_exit_2_with_one_line() {
         }
     }
 }
+
+/// Starts `bin`, presses Ctrl-C (SIGINT) once `ready` has been printed, returns stdout and code.
+#[cfg(unix)]
+fn interrupt(bin: &str, args: &[&str], ready: &str) -> (String, Option<i32>) {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command as StdCommand, Stdio};
+
+    let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin(bin))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut out = String::new();
+    while !out.contains(ready) {
+        let mut line = String::new();
+        assert!(
+            reader.read_line(&mut line).unwrap() > 0,
+            "{bin} ended early: {out}"
+        );
+        out.push_str(&line);
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    let status = StdCommand::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    reader.read_to_string(&mut out).unwrap();
+    (out, child.wait().unwrap().code())
+}
+
+#[test]
+#[cfg(unix)]
+fn ctrl_c_ends_the_waits_and_prints_the_summary() {
+    for bin in PROGRAMS {
+        // Waits of 100,000 × 1 ms: without Ctrl-C this would take minutes.
+        let site = LocalSite::start(SiteConfig {
+            time_scale: 0.01,
+            ..SiteConfig::default()
+        })
+        .unwrap();
+        let (out, code) = interrupt(
+            bin,
+            &[
+                "--iterations",
+                "1000",
+                "--sleeps",
+                "100000",
+                "--base-url",
+                site.url().as_str(),
+            ],
+            "Waiting...\n",
+        );
+        assert_eq!(code, Some(130), "{bin}:\n{out}");
+        assert!(out.contains("Interrupted by Ctrl-C."), "{bin}:\n{out}");
+        assert!(
+            out.contains("Synchronous version done in "),
+            "{bin}:\n{out}"
+        );
+    }
+}

@@ -1,0 +1,174 @@
+//! Runs `runtimes` with tiny workloads: every runtime must complete (and verify) every workload
+//! and appear in the table. Speeds are not asserted: that is the benchmark's job.
+
+use std::time::Duration;
+
+use assert_cmd::Command;
+use course_kit::site::{LocalSite, SiteConfig};
+
+const SMALL: [&str; 10] = [
+    "--runs",
+    "3",
+    "--tasks",
+    "500",
+    "--messages",
+    "5000",
+    "--timers",
+    "100",
+    "--time-scale",
+    "0.01",
+];
+
+fn run(args: &[&str]) -> (String, String, Option<i32>) {
+    let out = Command::cargo_bin("runtimes")
+        .unwrap()
+        .args(args)
+        .env("NO_COLOR", "1")
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap();
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+        out.status.code(),
+    )
+}
+
+#[test]
+fn every_runtime_runs_every_workload_and_the_table_has_ratios() {
+    let site = LocalSite::start(SiteConfig {
+        time_scale: 0.01,
+        ..SiteConfig::default()
+    })
+    .unwrap();
+    let mut args = SMALL.to_vec();
+    args.extend(["--downloads", "8", "--base-url", site.url().as_str()]);
+    let (out, err, code) = run(&args);
+    assert_eq!(code, Some(0), "{err}");
+    // 4 runtimes × 8 downloads × 3 runs, all concurrent within a run.
+    assert_eq!(site.requests_served(), 4 * 8 * 3);
+    assert!(site.peak_concurrency() >= 2, "downloads overlapped");
+
+    let workloads = [
+        "spawn 500 tasks",
+        "channel 5,000 messages",
+        "100 timers 1-50 ms",
+        "8 downloads",
+    ];
+    let runtimes = [
+        "tokio multi-thread",
+        "tokio current-thread",
+        "smol",
+        "async-std",
+    ];
+    let rows: Vec<&str> = out.lines().filter(|l| l.ends_with('x')).collect();
+    assert_eq!(rows.len(), 16, "4 workloads × 4 runtimes:\n{out}");
+    for (i, row) in rows.iter().enumerate() {
+        let (workload, runtime) = (workloads[i / 4], runtimes[i % 4]);
+        if i % 4 == 0 {
+            assert!(row.starts_with(workload), "{row}");
+        }
+        assert!(row.contains(runtime), "{row}");
+        // median within min–max, and a ratio of at least 1 to the best.
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        let ratio: f64 = cols[cols.len() - 1].trim_end_matches('x').parse().unwrap();
+        let (min, max) = cols[cols.len() - 2].split_once('-').unwrap();
+        let median: f64 = cols[cols.len() - 3].replace(',', "").parse().unwrap();
+        let (min, max): (f64, f64) = (
+            min.replace(',', "").parse().unwrap(),
+            max.replace(',', "").parse().unwrap(),
+        );
+        assert!(min <= median && median <= max, "{row}");
+        assert!(ratio >= 1.0, "{row}");
+    }
+    // Exactly one best runtime per workload has a ratio of 1.00.
+    for chunk in rows.chunks(4) {
+        assert!(chunk.iter().any(|r| r.ends_with(" 1.00x")), "{chunk:?}");
+    }
+    assert!(
+        out.contains("async_compat::Compat"),
+        "the table says how reqwest ran"
+    );
+}
+
+#[test]
+fn a_failing_download_is_reported_with_a_non_zero_exit() {
+    let site = LocalSite::start(SiteConfig {
+        time_scale: 0.01,
+        ..SiteConfig::default()
+    })
+    .unwrap();
+    let mut args = SMALL.to_vec();
+    let fault = site.url_for("/fault/500");
+    args.extend(["--downloads", "2", "--base-url", &fault]);
+    let (_, err, code) = run(&args);
+    assert_eq!(code, Some(1), "{err}");
+    // One line (after the debug-build warning): the first runtime's failure stops the table.
+    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{err}");
+    assert!(
+        errors[0].starts_with("error: 2 downloads on tokio multi-thread"),
+        "{err}"
+    );
+    assert!(
+        errors[0].contains("2 of 2 downloads failed") && errors[0].contains("HTTP 500"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_flags_exit_2_with_one_line() {
+    for bad in [
+        &["--runs", "0"][..],
+        &["--tasks", "0"],
+        &["--messages", "lots"],
+        &["--workers", "0"],
+    ] {
+        let (_, err, code) = run(bad);
+        assert_eq!(code, Some(2), "{bad:?}");
+        assert!(err.starts_with("error:"), "{err}");
+    }
+}
+
+#[test]
+#[cfg(unix)]
+fn ctrl_c_prints_the_table_measured_so_far() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command as StdCommand, Stdio};
+
+    let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("runtimes"))
+        .args([
+            "--runs",
+            "1000",
+            "--tasks",
+            "100",
+            "--messages",
+            "100",
+            "--timers",
+            "10",
+        ])
+        .args(["--downloads", "0"])
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    reader.read_line(&mut first).unwrap();
+    assert!(first.starts_with("Timing 1000 runs"), "{first}");
+    std::thread::sleep(Duration::from_millis(500));
+    let status = StdCommand::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut out = String::new();
+    reader.read_to_string(&mut out).unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(130), "{out}");
+    assert!(out.contains("Interrupted by Ctrl-C"), "{out}");
+    assert!(
+        out.contains("spawn 100 tasks"),
+        "at least the first figure: {out}"
+    );
+}
