@@ -8,6 +8,11 @@
 //! the CPU has: AVX-512, AVX2, SSE2, NEON, else portable C), the time of the plain Rust loop and
 //! of the C kernel on all threads, both sums, and `Done in … sec. (factor: …x)`: the speed-up over
 //! the Rust loop timed in this same run (best of 5 each), not over a number from someone's laptop.
+//! Do not expect 8x from 8 lanes: the CPU's square-root unit sets the pace, and on the AVX-512
+//! machine this was written on it delivers only about twice as many square roots per second in
+//! vectors (of 2, 4 or 8 lanes alike) as one at a time, so every SIMD kernel runs ~2x the scalar
+//! one (`cargo bench -p ch11-native` measures that limit). Threads add what the machine's cores
+//! can give (little on a 2-vCPU VM).
 //! `--discard` adds the course's mistake: the same C loop with its result thrown away takes no time
 //! at any size, because the C compiler deleted it. The course's first Cython figures (2000–5600×)
 //! partly timed such a deleted loop; this program keeps every result (it returns the sum and
@@ -16,7 +21,8 @@
 //! Python vs Rust: Cython needed `with nogil:` before threads could run its C code in parallel.
 //! Rust has no GIL: a thread calling C is just a thread. What carries over is the real lesson:
 //! stay in native code. Each thread makes ONE call into C that loops over its millions of
-//! positions; crossing the boundary once per position would cost more than the square root.
+//! positions. One call per position would add a function call to every square root and rule
+//! out SIMD (and from Python, each crossing costs far more than the square root itself).
 
 use std::hint::black_box;
 use std::process::ExitCode;
