@@ -5,16 +5,21 @@
 //!
 //! Run: cargo run -p ch09-runtimes --release --bin presync
 //!
-//! Expect: the same lines as `nosync` in a different order (all eleven jobs start, then the
-//! blocking ones finish one by one), then `Synchronous version done in ... seconds.` and how long
-//! the runtime's only thread was blocked. Only the waits and the two async downloads overlap; the
-//! blocking jobs still add up one after the other, exactly as in `nosync`.
+//! Expect: the same lines as `nosync` in another order (every job starts, the blocking ones run
+//! to the end one at a time), `Synchronous version done in ~2 seconds.` against `nosync`'s ~6,
+//! and how long the runtime's only thread was blocked (~1 s). The four waits and the two async
+//! downloads overlap; the blocking jobs (three computes, two downloads) still add up one after
+//! another, as in `nosync`, and nothing else moves while they run: an async download that had
+//! not yet sent its request waits for them too.
 //!
 //! Python vs Rust: asyncio has a single loop on one thread, so this uses tokio's *current-thread*
-//! runtime (a multi-thread runtime would hide the mistake by blocking just one of its workers).
-//! In Python the three compute jobs (~1 s each) dominate, so presync gains almost nothing; in Rust
-//! they take ~20 ms, so here the gain is only what overlapping the four waits buys, and the
-//! blocked time printed at the end is what the blocking jobs still cost.
+//! runtime (on a multi-thread runtime a blocking job stalls only one worker, which hides the
+//! mistake until every worker is blocked). In the course the three compute jobs take ~1 s each,
+//! so the blocked time dominates and presync gains almost nothing. In Rust they take ~20 ms, so
+//! the waits' overlap shows as a real gain (about 3×) and the lesson is in the blocked time:
+//! make compute Python-sized with `--iterations 600000000` and presync is only about 2× faster
+//! than nosync, while `thesync` stays ahead. The cure for blocking code in async functions is
+//! `thesync`'s: move it off the runtime thread (`spawn_blocking`, a CPU pool).
 //! One more difference: reqwest's blocking client refuses to run on a runtime thread (debug
 //! builds panic), so `download_some_more` blocks the runtime by *waiting for a helper thread*,
 //! which stalls the loop exactly as `requests.get` does.
