@@ -96,7 +96,7 @@ fn lazy_futures_run_only_when_awaited_or_spawned() {
 
 #[test]
 fn task_group_gathers_in_order_and_cancels_siblings_on_failure() {
-    let r = run("task_group", &["--time-scale", "0.02"]);
+    let r = run("task_group", &["--time-scale", "0.05"]);
     assert_eq!(r.code, Some(0), "{r:?}");
     let (part1, part2) = r.out.split_once("2. The same group").unwrap();
     assert!(
