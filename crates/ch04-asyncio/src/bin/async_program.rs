@@ -76,7 +76,7 @@ async fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }
         }
-        _ = tokio::signal::ctrl_c() => {
+        Ok(()) = tokio::signal::ctrl_c() => {
             ceprintln!(style::WARN, "Cancelled by Ctrl-C.");
             ExitCode::from(130)
         }

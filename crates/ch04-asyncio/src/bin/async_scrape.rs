@@ -95,10 +95,10 @@ async fn run() -> anyhow::Result<ExitCode> {
         }
     };
     // Ctrl-C is just another future to wait for: whichever finishes first wins, and dropping the
-    // other cancels it. Tasks still running stop when the runtime shuts down at the end of `run`.
+    // other cancels it. (`Ok(())`: if no handler can be installed, that branch is just disabled.) Tasks still running stop when the runtime shuts down at the end of `run`.
     let interrupted = tokio::select! {
         () = work => false,
-        _ = tokio::signal::ctrl_c() => true,
+        Ok(()) = tokio::signal::ctrl_c() => true,
     };
     report.finish(interrupted)
 }

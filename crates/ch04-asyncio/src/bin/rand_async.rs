@@ -66,7 +66,7 @@ async fn main() -> ExitCode {
             cprintln!(style::APP, "r1: {r1}, r2: {r2}, r3: {r3}");
             ExitCode::SUCCESS
         }
-        _ = tokio::signal::ctrl_c() => {
+        Ok(()) = tokio::signal::ctrl_c() => {
             ceprintln!(style::WARN, "Cancelled by Ctrl-C.");
             ExitCode::from(130)
         }
