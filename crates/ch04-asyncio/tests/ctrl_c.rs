@@ -59,6 +59,22 @@ fn async_program_stops_with_its_summary() {
 }
 
 #[test]
+fn sync_program_stops_with_its_summary() {
+    let (out, err, code) = interrupt_after(
+        env!("CARGO_BIN_EXE_sync_program"),
+        &["--time-scale", "1"],
+        "generated item",
+    );
+    assert_eq!(code, Some(130), "{out}{err}");
+    assert!(err.contains("Cancelled by Ctrl-C."), "{err}");
+    assert!(out.contains("App exiting, total time: "), "{out}");
+    assert!(
+        !out.contains("Processed value"),
+        "stopped while producing: {out}"
+    );
+}
+
+#[test]
 fn scrapers_stop_with_their_summary() {
     let site = LocalSite::start(SiteConfig::default()).unwrap();
     for exe in [

@@ -25,3 +25,24 @@ pub fn flag() -> Arc<AtomicBool> {
 pub fn requested() -> bool {
     FLAG.get().is_some_and(|f| f.load(Ordering::SeqCst))
 }
+
+/// The conventional exit code of a program ended by Ctrl-C (128 + SIGINT).
+pub const EXIT_CODE: u8 = 130;
+
+/// `std::thread::sleep` that returns early, with `false`, once Ctrl-C is pressed; `true` when it
+/// slept the whole time. Sleeps in short slices: a blocked thread cannot be woken by a flag, and
+/// 20 ms is far below what a person notices.
+pub fn sleep(d: std::time::Duration) -> bool {
+    let flag = flag();
+    let deadline = std::time::Instant::now() + d;
+    loop {
+        if flag.load(Ordering::SeqCst) {
+            return false;
+        }
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return true;
+        }
+        std::thread::sleep(left.min(std::time::Duration::from_millis(20)));
+    }
+}

@@ -25,7 +25,7 @@ use tokio::sync::mpsc;
 
 /// Two producers and one consumer running concurrently on an async runtime.
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(version, long_about = None)]
 struct Args {
     #[command(flatten)]
     time: TimeScale,

@@ -30,7 +30,7 @@ use tokio::task::JoinHandle;
 
 /// Downloads episode pages concurrently and prints their titles in order.
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(version, long_about = None)]
 struct Args {
     #[command(flatten)]
     episodes: Episodes,

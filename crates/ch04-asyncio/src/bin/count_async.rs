@@ -18,7 +18,7 @@ use course_kit::cli::TimeScale;
 
 /// Three counters sharing one thread.
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(version, long_about = None)]
 struct Args {
     #[command(flatten)]
     time: TimeScale,

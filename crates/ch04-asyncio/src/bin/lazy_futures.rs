@@ -24,7 +24,7 @@ use course_kit::{cprintln, style};
 
 /// Lazy futures: create, await, spawn.
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(version, long_about = None)]
 struct Args {
     #[command(flatten)]
     time: TimeScale,

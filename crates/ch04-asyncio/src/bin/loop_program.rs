@@ -23,7 +23,7 @@ use course_kit::{ceprintln, cprintln, fmt, style};
 
 /// Two producers and one consumer passing 500,000 items, yielding after each.
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(version, long_about = None)]
 struct Args {
     /// How many queue actions (items) in all
     #[arg(long, value_name = "N", default_value_t = loops::ACTIONS,

@@ -22,7 +22,7 @@ use course_kit::{ceprintln, cprintln, fmt, style};
 
 /// The 500,000-action loop on smol's executor and on tokio's, side by side.
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(version, long_about = None)]
 struct Args {
     /// How many queue actions (items) in all
     #[arg(long, value_name = "N", default_value_t = loops::ACTIONS,

@@ -24,7 +24,7 @@ use rand::rngs::StdRng;
 
 /// Three random-number tasks with different thresholds, gathered.
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(version, long_about = None)]
 struct Args {
     #[command(flatten)]
     time: TimeScale,

@@ -16,7 +16,7 @@ use clap::Parser;
 
 /// Prints Fibonacci numbers from an endless generator.
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(version, long_about = None)]
 struct Args {}
 
 /// The generator's local variables, kept between calls to `next`.

@@ -8,6 +8,8 @@
 //! ` +++ Processed value` lines whose ages grow to ~20 s, because nothing is processed until
 //! everything has been generated; about 30 s in all (`--time-scale 0.01` for 0.3 s).
 //!
+//! Ctrl-C stops it between steps; it still prints its total time, and exits with 130.
+//!
 //! Python vs Rust: nothing differs yet. This is the baseline that `async_program` improves on;
 //! `std::thread::sleep` blocks the whole thread exactly like `time.sleep`.
 
@@ -17,12 +19,12 @@ use std::time::Instant;
 
 use clap::Parser;
 use course_kit::cli::{Seed, TimeScale};
-use course_kit::{cprintln, fmt, style};
+use course_kit::{ceprintln, cprintln, fmt, interrupt, style};
 use rand::Rng;
 
 /// One producer then one consumer, in sequence (the baseline).
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(version, long_about = None)]
 struct Args {
     #[command(flatten)]
     time: TimeScale,
@@ -43,26 +45,37 @@ fn main() -> ExitCode {
 
     let mut data = VecDeque::new();
     let mut rng = Seed::rng_for(args.seed.value(), 0);
-    generate_data(args.items, &mut data, &mut rng, args.time);
-    process_data(args.items, &mut data, args.time);
+    // `&&` skips the consumer when Ctrl-C stopped the producer.
+    let finished = generate_data(args.items, &mut data, &mut rng, args.time)
+        && process_data(args.items, &mut data, args.time);
 
     cprintln!(
         style::APP,
         "App exiting, total time: {} sec.",
         fmt::secs(t0.elapsed().as_secs_f64())
     );
-    ExitCode::SUCCESS
-}
-
-fn generate_data(num: u64, data: &mut VecDeque<Item>, rng: &mut impl Rng, time: TimeScale) {
-    for idx in 1..=num {
-        data.push_back((idx * idx, Instant::now()));
-        cprintln!(style::PRODUCER, " -- generated item {idx}");
-        std::thread::sleep(time.secs(rng.random_range(0.5..1.5)));
+    if finished {
+        ExitCode::SUCCESS
+    } else {
+        ceprintln!(style::WARN, "Cancelled by Ctrl-C.");
+        ExitCode::from(interrupt::EXIT_CODE)
     }
 }
 
-fn process_data(num: u64, data: &mut VecDeque<Item>, time: TimeScale) {
+/// Returns false when Ctrl-C cut it short.
+fn generate_data(num: u64, data: &mut VecDeque<Item>, rng: &mut impl Rng, time: TimeScale) -> bool {
+    for idx in 1..=num {
+        data.push_back((idx * idx, Instant::now()));
+        cprintln!(style::PRODUCER, " -- generated item {idx}");
+        if !interrupt::sleep(time.secs(rng.random_range(0.5..1.5))) {
+            return false;
+        }
+    }
+    true
+}
+
+/// Returns false when Ctrl-C cut it short.
+fn process_data(num: u64, data: &mut VecDeque<Item>, time: TimeScale) -> bool {
     for _ in 0..num {
         // The producer has finished, so the queue holds every item: no waiting needed here.
         let Some((value, made)) = data.pop_front() else {
@@ -73,6 +86,9 @@ fn process_data(num: u64, data: &mut VecDeque<Item>, time: TimeScale) {
             " +++ Processed value {value} after {:.2} sec.",
             made.elapsed().as_secs_f64()
         );
-        std::thread::sleep(time.secs(0.5));
+        if !interrupt::sleep(time.secs(0.5)) {
+            return false;
+        }
     }
+    true
 }

@@ -25,7 +25,7 @@ use reqwest::header::CONTENT_TYPE;
 
 /// Downloads episode pages one at a time and prints their titles.
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(version, long_about = None)]
 struct Args {
     #[command(flatten)]
     episodes: Episodes,

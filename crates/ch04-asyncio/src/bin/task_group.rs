@@ -27,7 +27,7 @@ use tokio::task::JoinSet;
 
 /// A task group with JoinSet: gather, then fail-fast cancellation.
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(version, long_about = None)]
 struct Args {
     #[command(flatten)]
     time: TimeScale,

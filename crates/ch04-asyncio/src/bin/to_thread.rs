@@ -25,7 +25,7 @@ use course_kit::{ceprintln, cprintln, style};
 
 /// Blocking code inside async code: inline versus spawn_blocking.
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(version, long_about = None)]
 struct Args {
     #[command(flatten)]
     time: TimeScale,

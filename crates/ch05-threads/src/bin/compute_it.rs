@@ -21,7 +21,7 @@ use course_kit::{cprintln, fmt, style};
 
 /// The do_math loop on one thread, timed.
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(version, long_about = None)]
 struct Args {
     /// How many numbers to do the math on
     #[arg(long, value_name = "N", default_value_t = 30_000_000, value_parser = parse_num,

@@ -27,7 +27,7 @@ const MAX_WORKERS: usize = 1024;
 
 /// The do_math loop split across one thread per worker, timed.
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(version, long_about = None)]
 struct Args {
     /// How many numbers to do the math on
     #[arg(long, value_name = "N", default_value_t = 30_000_000, value_parser = parse_num,

@@ -23,7 +23,7 @@ use rand::Rng;
 
 /// Two producers then one consumer, in sequence (the baseline for threaded_prod).
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(version, long_about = None)]
 struct Args {
     #[command(flatten)]
     time: TimeScale,

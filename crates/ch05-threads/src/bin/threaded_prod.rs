@@ -35,7 +35,7 @@ use rand::Rng;
 
 /// Two producers and a consumer on three threads; press Enter to cancel.
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(version, long_about = None)]
 struct Args {
     #[command(flatten)]
     time: TimeScale,

@@ -41,7 +41,7 @@ use serde::{Deserialize, Serialize};
 
 /// Get the titles of five sites on a thread, process or rayon pool.
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(version, long_about = None)]
 struct Args {
     /// Pages to get the titles of (http:// or https://) [default: the course's five sites]
     #[arg(value_name = "URL", value_parser = parse_page_url)]

@@ -25,7 +25,7 @@ use course_kit::{cprintln, fmt, interrupt, style};
 
 /// Runs compute, downloads and waits in sequence (the baseline for presync and thesync).
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(version, long_about = None)]
 struct Args {
     #[command(flatten)]
     time: TimeScale,

@@ -36,7 +36,7 @@ use course_kit::{cprintln, fmt, interrupt, style};
 
 /// Runs the jobs as tasks on a single-threaded runtime, some of them still blocking.
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(version, long_about = None)]
 struct Args {
     #[command(flatten)]
     time: TimeScale,

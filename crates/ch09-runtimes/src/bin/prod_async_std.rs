@@ -33,7 +33,7 @@ use rand::Rng;
 
 /// Two producers and a consumer on async-std (discontinued; see smol).
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(version, long_about = None)]
 struct Args {
     #[command(flatten)]
     time: TimeScale,

@@ -30,7 +30,7 @@ use smol::{Timer, future};
 
 /// Two producers and a consumer on smol.
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(version, long_about = None)]
 struct Args {
     #[command(flatten)]
     time: TimeScale,

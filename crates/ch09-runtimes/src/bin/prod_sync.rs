@@ -25,7 +25,7 @@ use rand::Rng;
 
 /// One producer, then one consumer, on one thread (the baseline).
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(version, long_about = None)]
 struct Args {
     #[command(flatten)]
     time: TimeScale,

@@ -50,7 +50,7 @@ use tokio::task::{Id, JoinSet};
 
 /// Two producers and a consumer in a scope that is cancelled at a deadline (trio's nursery).
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(version, long_about = None)]
 struct Args {
     #[command(flatten)]
     time: TimeScale,

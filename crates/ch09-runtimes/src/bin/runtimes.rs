@@ -35,7 +35,7 @@ use course_kit::{cprintln, fmt, interrupt, style};
 
 /// Times tokio, smol and async-std on the same workloads.
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(version, long_about = None)]
 struct Args {
     #[command(flatten)]
     time: TimeScale,

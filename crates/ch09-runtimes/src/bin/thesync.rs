@@ -29,7 +29,7 @@ use course_kit::{cprintln, fmt, interrupt, style};
 
 /// Runs each job where it belongs: CPU pool, blocking thread, or async runtime.
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(version, long_about = None)]
 struct Args {
     #[command(flatten)]
     time: TimeScale,

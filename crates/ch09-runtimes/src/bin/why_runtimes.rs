@@ -30,7 +30,7 @@ use tokio::sync::oneshot;
 
 /// Six of asyncio's pain points, and how Rust's async runtimes answer each.
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(version, long_about = None)]
 struct Args {
     #[command(flatten)]
     time: TimeScale,
