@@ -1,0 +1,186 @@
+//! Lock or RLock? What happens in Rust when a thread locks a mutex it already holds, what a
+//! re-entrant mutex gives, and what it costs.
+//!
+//! Ports: the course's Lock vs RLock discussion (src/06-thread-safety uses `RLock`)
+//!
+//! Run: cargo run -p ch06-safety --bin reentrant --release
+//!
+//! Expect: three short sections. A `std::sync::Mutex` locked twice by one thread: `try_lock`
+//! answers `WouldBlock`, and a second `lock()` would never return (std documents that it "might
+//! panic or deadlock"), so the program shows it with a timed attempt instead. Then
+//! `parking_lot::ReentrantMutex`: the owner may lock again, other threads still may not, but it
+//! only hands out `&T`, so changing the data needs a `RefCell`, whose checks move to run time.
+//! Last, rough nanoseconds per uncontended lock and unlock for each kind.
+//!
+//! Python vs Rust: Python's `Lock` is not re-entrant and `RLock` is; the seeds disagree on which
+//! to use. Rust's standard `Mutex` is not re-entrant, and Rust code rarely needs it to be: pass
+//! the guard (a `&mut` to the data) to helpers instead of locking again. Use `Mutex` by default.
+
+use std::cell::RefCell;
+use std::hint::black_box;
+use std::process::ExitCode;
+use std::sync::{Mutex, TryLockError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use ch06_safety::OPENING_BALANCES;
+use clap::Parser;
+use course_kit::{cprintln, fmt, style};
+use parking_lot::ReentrantMutex;
+
+/// Lock vs RLock, answered for Rust.
+#[derive(Parser, Debug)]
+#[command(version, about, long_about = None)]
+struct Args {
+    /// Lock/unlock pairs to time for each kind of mutex
+    #[arg(long, value_name = "N", default_value_t = 1_000_000,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
+    iterations: u64,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    course_kit::warn_if_unoptimized!();
+    std_mutex_is_not_reentrant();
+    reentrant_mutex_lets_the_owner_back_in();
+    costs(args.iterations);
+    ExitCode::SUCCESS
+}
+
+fn std_mutex_is_not_reentrant() {
+    cprintln!(
+        style::APP,
+        "1. std::sync::Mutex (Python's Lock) is not re-entrant"
+    );
+    let accounts = Mutex::new(OPENING_BALANCES.to_vec());
+
+    let mut held = accounts.lock().expect("nobody else has touched this lock");
+    cprintln!(style::APP, "   main locked the accounts once.");
+    match accounts.try_lock() {
+        Err(TryLockError::WouldBlock) => cprintln!(
+            style::ERROR,
+            "   Locking them again from main: try_lock says WouldBlock (main itself holds it)."
+        ),
+        Ok(_) => cprintln!(style::ERROR, "   Unexpected: the second lock succeeded."),
+        Err(TryLockError::Poisoned(_)) => cprintln!(style::ERROR, "   Unexpected: poisoned."),
+    }
+    // A second `lock()` here would wait for main to unlock, which main never will while it waits:
+    // a deadlock with itself. parking_lot's Mutex can wait with a time limit, so we can watch that
+    // happen without hanging.
+    let plain = parking_lot::Mutex::new(());
+    let _first = plain.lock();
+    let t0 = Instant::now();
+    let second = plain.try_lock_for(Duration::from_millis(200));
+    cprintln!(
+        style::ERROR,
+        "   A timed second lock on the same thread gave up after {} sec: {}; lock() would wait forever.",
+        fmt::secs(t0.elapsed().as_secs_f64()),
+        if second.is_some() {
+            "got it"
+        } else {
+            "never got it"
+        }
+    );
+
+    // The Rust way: lock once, then hand the *data* to the helpers that need it.
+    transfer_and_validate(&mut held, 0, 1, 100);
+    drop(held);
+    cprintln!(
+        style::GOOD,
+        "   Instead, lock once and pass the guard's &mut data to helpers: no second lock needed."
+    );
+}
+
+/// A helper that needs the accounts takes them as `&mut`, not the lock: the caller already holds it.
+fn transfer_and_validate(accounts: &mut [i64], from: usize, to: usize, amount: i64) {
+    accounts[from] -= amount;
+    accounts[to] += amount;
+    let total: i64 = accounts.iter().sum();
+    cprintln!(
+        style::GOOD,
+        "   Transfer and validation under one lock: ${} in the bank.",
+        fmt::thousands(total)
+    );
+}
+
+fn reentrant_mutex_lets_the_owner_back_in() {
+    cprintln!(
+        style::APP,
+        "2. parking_lot::ReentrantMutex (Python's RLock) lets its owner lock again"
+    );
+    let accounts = ReentrantMutex::new(RefCell::new(OPENING_BALANCES.to_vec()));
+    let outer = accounts.lock();
+    let inner = accounts.lock();
+    let innermost = accounts.lock();
+    cprintln!(
+        style::GOOD,
+        "   main locked it 3 times without deadlocking; it unlocks when the last guard drops."
+    );
+    thread::scope(|s| {
+        let other = s.spawn(|| accounts.try_lock().is_some()).join();
+        cprintln!(
+            style::APP,
+            "   Another thread's try_lock meanwhile: {}.",
+            match other {
+                Ok(false) => "refused: re-entry is only for the owner",
+                Ok(true) => "unexpectedly got it",
+                Err(_) => "panicked",
+            }
+        );
+    });
+    drop((innermost, inner));
+
+    // Several guards of one thread can be alive at once, so a guard can only give `&T`: handing
+    // out `&mut T` twice would break Rust's aliasing rule. Mutation goes through a RefCell, which
+    // checks borrows at run time: a borrow_mut kept across the re-entry fails (or panics).
+    let mut balances = outer.borrow_mut();
+    balances[0] -= 100;
+    let again = accounts.lock();
+    let nested = again.try_borrow_mut();
+    cprintln!(
+        style::ERROR,
+        "   Guards give only &T, so mutation needs RefCell; a nested borrow_mut while the outer one \
+         is live: {}.",
+        match nested {
+            Err(_) => "BorrowMutError (borrow_mut() would panic)",
+            Ok(_) => "unexpectedly allowed",
+        }
+    );
+}
+
+fn costs(iterations: u64) {
+    cprintln!(
+        style::APP,
+        "3. The cost: one uncontended lock + unlock, {} times (rough; noisy machines vary)",
+        fmt::thousands(iterations)
+    );
+    let std_mutex = Mutex::new(0_u64);
+    let pl_mutex = parking_lot::Mutex::new(0_u64);
+    let reentrant = ReentrantMutex::new(RefCell::new(0_u64));
+    let rows: [(&str, &dyn Fn()); 3] = [
+        ("std::sync::Mutex", &|| {
+            *black_box(&std_mutex).lock().expect("not poisoned") += 1;
+        }),
+        ("parking_lot::Mutex", &|| *black_box(&pl_mutex).lock() += 1),
+        ("parking_lot::ReentrantMutex<RefCell>", &|| {
+            *black_box(&reentrant).lock().borrow_mut() += 1;
+        }),
+    ];
+    for (name, lock_once) in &rows {
+        let t0 = Instant::now();
+        for _ in 0..iterations {
+            lock_once();
+        }
+        let ns = t0.elapsed().as_nanos() as f64 / iterations as f64;
+        cprintln!(style::APP, "   {name:<38} {ns:>6.1} ns");
+    }
+    // Each counter was bumped once per iteration: the work was done, not optimised away.
+    let done =
+        *std_mutex.lock().expect("not poisoned") + *pl_mutex.lock() + *reentrant.lock().borrow();
+    assert_eq!(done, 3 * iterations);
+    cprintln!(
+        style::APP,
+        "   The re-entrant lock also records its owner thread and a depth count, and RefCell \
+         adds a borrow flag; the bigger cost is design: any code holding a guard can be re-entered."
+    );
+}

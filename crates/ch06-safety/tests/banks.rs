@@ -1,0 +1,212 @@
+//! Runs the real bank programs and checks what they print and how they exit.
+
+use std::time::Duration;
+
+use assert_cmd::Command;
+
+const ALL_GOOD: &str = "All good: Consistent account balance: $44,500";
+
+fn run(bin: &str, args: &[&str]) -> (String, String, Option<i32>) {
+    let out = Command::cargo_bin(bin)
+        .unwrap()
+        .args(args)
+        .env("NO_COLOR", "1")
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+        out.status.code(),
+    )
+}
+
+/// `ERROR: Inconsistent account balance: $X vs $44,500` → X.
+fn inconsistent_total(line: &str) -> Option<i64> {
+    let rest = line.strip_prefix("ERROR: Inconsistent account balance: $")?;
+    let (current, total) = rest.split_once(" vs $")?;
+    assert_eq!(total, "44,500", "{line}");
+    current.replace(',', "").parse().ok()
+}
+
+fn assert_clean_run(bin: &str, out: &str, code: Option<i32>) {
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(code, Some(0), "{bin}: {out}");
+    assert_eq!(lines.len(), 4, "{bin} printed an extra line: {out}");
+    assert_eq!(lines[0], ALL_GOOD);
+    assert_eq!(lines[1], "Starting transfers...");
+    assert!(
+        lines[2].starts_with("Transfers complete (") && lines[2].ends_with(") sec"),
+        "{}",
+        lines[2]
+    );
+    assert_eq!(lines[3], ALL_GOOD);
+}
+
+#[test]
+fn safe_banks_run_the_full_course_workload_cleanly() {
+    for bin in ["safe_bank", "safe_bank_fine_grained"] {
+        let (out, _, code) = run(bin, &["--seed", "42"]);
+        assert_clean_run(bin, &out, code);
+    }
+}
+
+/// Stress: many seeds and more threads than the course, never one ERROR line.
+#[test]
+fn safe_banks_never_print_an_error_whatever_the_seed() {
+    for bin in ["safe_bank", "safe_bank_fine_grained"] {
+        for seed in 1..=8 {
+            let seed = seed.to_string();
+            let (out, _, code) = run(
+                bin,
+                &["--seed", &seed, "--threads", "8", "--transfers", "1500"],
+            );
+            assert!(!out.contains("ERROR"), "{bin} --seed {seed}: {out}");
+            assert_clean_run(bin, &out, code);
+        }
+    }
+}
+
+#[test]
+fn unsafe_bank_shows_money_in_flight_but_balances_at_the_end() {
+    let (out, _, code) = run("unsafe_bank", &["--seed", "7"]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], ALL_GOOD);
+    assert_eq!(lines[1], "Starting transfers...");
+    let errors: Vec<i64> = lines.iter().filter_map(|l| inconsistent_total(l)).collect();
+    // 50,000 yields in the middle of unprotected transfers: validators catch money in flight.
+    assert!(!errors.is_empty(), "no race seen: {out}");
+    // Usually money is missing (in flight); a validator reading accounts one by one while
+    // transfers go on can also count a transfer twice. Either way, never the true total.
+    assert!(errors.iter().all(|&current| current != 44_500));
+    assert!(lines[lines.len() - 2].starts_with("Transfers complete ("));
+    // Atomic debits and credits lose nothing, so at rest the books balance again.
+    assert_eq!(lines[lines.len() - 1], ALL_GOOD);
+    assert_eq!(code, Some(0));
+}
+
+#[test]
+fn deadlock_is_detected_reported_and_exits_non_zero() {
+    for seed in ["1", "2", "3"] {
+        let (out, _, code) = run("deadlock", &["--seed", seed]);
+        assert_eq!(code, Some(1), "{out}");
+        assert_eq!(
+            out.matches("ERROR: Deadlock! These threads wait for each other in a circle:")
+                .count(),
+            1,
+            "{out}"
+        );
+        // Parse the circle: each thread holds what the previous one waits for, and is held by
+        // the next one.
+        let report = out
+            .split_once("in a circle:\n")
+            .and_then(|(_, rest)| rest.split_once("None of them"))
+            .map(|(links, _)| links)
+            .unwrap_or_else(|| panic!("{out}"));
+        let links: Vec<(String, usize, usize, String)> = report
+            .lines()
+            .filter_map(|l| {
+                let l = l.strip_prefix("  ")?;
+                let (who, rest) = l.split_once(" holds account ")?;
+                let (holds, rest) = rest.split_once(" and waits for account ")?;
+                let (waits, by) = rest.split_once(", held by ")?;
+                Some((
+                    who.to_owned(),
+                    holds.parse().ok()?,
+                    waits.parse().ok()?,
+                    by.to_owned(),
+                ))
+            })
+            .collect();
+        assert!(links.len() >= 2, "a circle needs two threads: {out}");
+        for (i, link) in links.iter().enumerate() {
+            let next = &links[(i + 1) % links.len()];
+            assert_eq!(link.3, next.0, "{out}");
+            assert_eq!(link.2, next.1, "{out}");
+            assert_ne!(link.1, link.2);
+        }
+        assert!(out.contains("Transfers stopped ("), "{out}");
+        assert!(!out.contains("Transfers complete"), "{out}");
+        // A stuck transfer had not moved any money yet.
+        assert!(out.trim_end().ends_with(ALL_GOOD), "{out}");
+    }
+}
+
+#[test]
+fn a_panicking_worker_poisons_the_lock_and_is_explained() {
+    for bin in ["safe_bank", "safe_bank_fine_grained"] {
+        let (out, err, code) = run(bin, &["--seed", "5", "--panic-at", "20"]);
+        assert_eq!(code, Some(1), "{bin}: {out}");
+        assert!(err.contains("injected fault (--panic-at)"), "{err}");
+        assert!(
+            out.contains("ERROR: worker 1 panicked: injected fault (--panic-at)"),
+            "{out}"
+        );
+        assert!(out.contains("other worker(s) stopped: a lock they needed was poisoned"));
+        assert!(out.contains("Transfers stopped ("), "{out}");
+        assert!(out.contains("PoisonError::into_inner"), "{out}");
+        // The dead worker had debited but not credited: between $1 and $100 are missing.
+        let last = out.lines().last().unwrap();
+        let current = inconsistent_total(last).unwrap_or_else(|| panic!("{out}"));
+        assert!((44_400..44_500).contains(&current), "{last}");
+    }
+}
+
+#[test]
+fn without_a_lock_a_panic_poisons_nothing_and_the_money_is_just_gone() {
+    let (out, _, code) = run(
+        "unsafe_bank",
+        &["--seed", "5", "--panic-at", "20", "--transfers", "500"],
+    );
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("ERROR: worker 1 panicked"), "{out}");
+    assert!(
+        out.contains("Nothing was poisoned, so nobody was told"),
+        "{out}"
+    );
+    let last = out.lines().last().unwrap();
+    let current = inconsistent_total(last).unwrap_or_else(|| panic!("{out}"));
+    assert!((44_400..44_500).contains(&current), "{last}");
+}
+
+#[test]
+fn reentrant_answers_lock_vs_rlock() {
+    let (out, _, code) = run("reentrant", &["--iterations", "1000"]);
+    assert_eq!(code, Some(0), "{out}");
+    for expected in [
+        "try_lock says WouldBlock",
+        "never got it; lock() would wait forever",
+        "Transfer and validation under one lock: $44,500 in the bank.",
+        "main locked it 3 times without deadlocking",
+        "refused: re-entry is only for the owner",
+        "BorrowMutError",
+        "parking_lot::ReentrantMutex<RefCell>",
+    ] {
+        assert!(out.contains(expected), "missing {expected:?} in:\n{out}");
+    }
+}
+
+#[test]
+fn bad_flags_exit_2_with_one_line() {
+    for bin in [
+        "safe_bank",
+        "safe_bank_fine_grained",
+        "unsafe_bank",
+        "deadlock",
+    ] {
+        for bad in [
+            &["--threads", "0"][..],
+            &["--transfers", "many"],
+            &["--transfers", "-5"],
+            &["--seed", "-1"],
+            &["--panic-at", "0"],
+        ] {
+            let (_, err, code) = run(bin, bad);
+            assert_eq!(code, Some(2), "{bin} {bad:?}");
+            assert!(err.starts_with("error:"), "{err}");
+        }
+    }
+    let (_, err, code) = run("reentrant", &["--iterations", "0"]);
+    assert_eq!(code, Some(2));
+    assert!(err.starts_with("error:"), "{err}");
+}
