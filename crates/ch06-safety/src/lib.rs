@@ -47,7 +47,7 @@ use std::time::Instant;
 
 use clap::Args;
 use course_kit::cli::Seed;
-use course_kit::{cprintln, fmt, style};
+use course_kit::{ceprintln, cprintln, fmt, interrupt, style};
 use rand::Rng;
 
 pub mod lock_graph;
@@ -175,12 +175,16 @@ pub fn move_money(from: &mut i64, to: &mut i64, amount: i64, teller: &Teller) {
 }
 
 /// Runs the course's program on bank `B`: validate, five threads of transfers, validate again.
-/// The exit code is non-zero when the final validation fails or any thread stopped early.
+/// The exit code is 1 when the final validation fails or a thread stopped early (deadlock,
+/// panic, poisoned lock), and 130 after Ctrl-C.
 pub fn run<B: Bank>(args: &BankArgs) -> anyhow::Result<ExitCode> {
     let bank = B::open(&OPENING_BALANCES);
     let total: i64 = OPENING_BALANCES.iter().sum();
     let main_teller = Teller::new(0, None);
     let seed = args.seed.value();
+    // Ctrl-C sets a flag that the workers check before each transfer, so an interrupted run
+    // still joins its threads and counts the money.
+    interrupt::flag();
 
     // Before any thread starts nothing can be locked or poisoned, so this cannot halt.
     validate_bank(&bank, &main_teller, total, false)?;
@@ -264,7 +268,8 @@ pub fn run<B: Bank>(args: &BankArgs) -> anyhow::Result<ExitCode> {
         );
     }
 
-    if failed {
+    let interrupted = interrupt::requested();
+    if failed || interrupted {
         cprintln!(style::APP, "Transfers stopped ({dt}) sec");
     } else {
         cprintln!(style::APP, "Transfers complete ({dt}) sec");
@@ -277,10 +282,13 @@ pub fn run<B: Bank>(args: &BankArgs) -> anyhow::Result<ExitCode> {
     }
     // Every worker has stopped, so the audit sees the accounts at rest.
     let consistent = report_total(bank.audit(), total, false);
-    Ok(if consistent && !failed {
-        ExitCode::SUCCESS
-    } else {
+    Ok(if !consistent || failed {
         ExitCode::FAILURE
+    } else if interrupted {
+        ceprintln!(style::WARN, "Cancelled by Ctrl-C.");
+        ExitCode::from(interrupt::EXIT_CODE)
+    } else {
+        ExitCode::SUCCESS
     })
 }
 
@@ -294,7 +302,7 @@ pub fn do_bank_stuff<B: Bank>(
     rng: &mut impl Rng,
 ) -> Result<(), Halt> {
     for n in 1..=transfers {
-        if stop.load(Ordering::Relaxed) {
+        if stop.load(Ordering::Relaxed) || interrupt::requested() {
             break;
         }
         let (from, to) = get_two_accounts(rng, OPENING_BALANCES.len());

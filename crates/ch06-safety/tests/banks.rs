@@ -210,3 +210,45 @@ fn bad_flags_exit_2_with_one_line() {
     assert_eq!(code, Some(2));
     assert!(err.starts_with("error:"), "{err}");
 }
+
+/// Ctrl-C (SIGINT) stops the workers at their next transfer; the run still ends with its summary.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_the_transfers_with_a_summary() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command as StdCommand, Stdio};
+
+    let mut child = StdCommand::new(env!("CARGO_BIN_EXE_safe_bank"))
+        .args(["--transfers", "100000000"])
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut out = String::new();
+    while !out.contains("Starting transfers...") {
+        assert!(
+            stdout.read_line(&mut out).unwrap() > 0,
+            "ended early: {out}"
+        );
+    }
+    let pid = child.id().to_string();
+    let kill = StdCommand::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    stdout.read_to_string(&mut out).unwrap();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(130), "{out}{err}");
+    assert!(err.contains("Cancelled by Ctrl-C."), "{err}");
+    assert!(out.contains("Transfers stopped ("), "{out}");
+    assert!(out.trim_end().ends_with(ALL_GOOD), "{out}");
+}

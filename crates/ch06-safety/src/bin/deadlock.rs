@@ -29,7 +29,7 @@ use clap::Parser;
 
 /// Five threads of transfers, one lock per account, locks taken in transfer order (a deadlock).
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(version, long_about = None)]
 struct Args {
     #[command(flatten)]
     bank: BankArgs,

@@ -30,7 +30,7 @@ use parking_lot::ReentrantMutex;
 
 /// Lock vs RLock, answered for Rust.
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(version, long_about = None)]
 struct Args {
     /// Lock/unlock pairs to time for each kind of mutex
     #[arg(long, value_name = "N", default_value_t = 1_000_000,

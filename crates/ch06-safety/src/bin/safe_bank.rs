@@ -23,7 +23,7 @@ use clap::Parser;
 
 /// Five threads of transfers under one global lock.
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(version, long_about = None)]
 struct Args {
     #[command(flatten)]
     bank: BankArgs,

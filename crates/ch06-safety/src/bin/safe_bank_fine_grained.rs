@@ -21,7 +21,7 @@ use clap::Parser;
 
 /// Five threads of transfers, one lock per account, locks taken in index order.
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(version, long_about = None)]
 struct Args {
     #[command(flatten)]
     bank: BankArgs,

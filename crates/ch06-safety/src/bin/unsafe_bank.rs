@@ -24,7 +24,7 @@ use clap::Parser;
 
 /// Five threads of transfers with no lock at all.
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(version, long_about = None)]
 struct Args {
     #[command(flatten)]
     bank: BankArgs,
