@@ -71,6 +71,10 @@ pub struct BankArgs {
     /// Make worker 1 panic halfway through its Nth transfer, to see what a poisoned lock means
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub panic_at: Option<u64>,
+    /// Do not yield the CPU between a transfer's debit and credit (the course's `sleep(0)`);
+    /// races get rarer, not impossible
+    #[arg(long)]
+    pub no_yield: bool,
 }
 
 /// Why a thread stopped before finishing its transfers.
@@ -125,15 +129,17 @@ pub trait Bank: Sync {
 pub struct Teller {
     id: usize,
     panic_at: Option<u64>,
+    yields: bool,
     transfer_no: Cell<u64>,
 }
 
 impl Teller {
-    /// The teller for thread `id` (0 = main).
+    /// The teller for thread `id` (0 = main), which yields in [`Teller::in_flight`].
     pub fn new(id: usize, panic_at: Option<u64>) -> Self {
         Teller {
             id,
             panic_at,
+            yields: true,
             transfer_no: Cell::new(0),
         }
     }
@@ -145,12 +151,15 @@ impl Teller {
 
     /// The moment between a transfer's debit and its credit: the money has left one account and
     /// not yet reached the other. Yielding here (the course's `sleep(0)`) invites the scheduler to
-    /// run another thread right now, which is what makes an unprotected transfer visible.
+    /// run another thread right now, which is what makes an unprotected transfer visible. Under a
+    /// lock it changes nothing but the speed: whoever runs instead just waits for the lock.
     pub fn in_flight(&self) {
         if self.id == 1 && self.panic_at.is_some_and(|n| self.transfer_no.get() >= n) {
             panic!("injected fault (--panic-at): died between a debit and its credit");
         }
-        thread::yield_now();
+        if self.yields {
+            thread::yield_now();
+        }
     }
 }
 
@@ -199,7 +208,10 @@ pub fn run<B: Bank>(args: &BankArgs) -> anyhow::Result<ExitCode> {
             let worker = thread::Builder::new()
                 .name(format!("worker-{id}"))
                 .spawn_scoped(s, move || {
-                    let teller = Teller::new(id, args.panic_at);
+                    let teller = Teller {
+                        yields: !args.no_yield,
+                        ..Teller::new(id, args.panic_at)
+                    };
                     let mut rng = Seed::rng_for(seed, id as u64);
                     let result =
                         do_bank_stuff(bank, &teller, total, args.transfers, stop, &mut rng);

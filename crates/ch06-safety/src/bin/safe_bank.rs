@@ -6,9 +6,9 @@
 //! Run: cargo run -p ch06-safety --bin safe_bank --release
 //!
 //! Expect: `All good: Consistent account balance: $44,500`, `Starting transfers...`,
-//! `Transfers complete (0.0x) sec`, and `All good` again: no ERROR line, ever. The course's Python
-//! took ~1.1 s (~4.9 s on a 2-core server); see `cargo bench -p ch06-safety --bench banks`.
-//! `--panic-at 10` kills a worker mid-transfer to show a poisoned lock.
+//! `Transfers complete (0.05) sec` or so, and `All good` again: no ERROR line, ever. The course's
+//! Python took ~1.1 s (~4.9 s on a 2-core server); see `cargo bench -p ch06-safety --bench banks`.
+//! `--panic-at 10` kills a worker mid-transfer to show a poisoned lock being handled.
 //!
 //! Python vs Rust: the lock *owns* the balances (`Mutex<Vec<i64>>`), so the compiler will not let
 //! any code touch them without holding it; in Python the lock and the data are only associated by
