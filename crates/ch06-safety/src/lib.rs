@@ -15,6 +15,8 @@
 //! | `safe_bank_fine_grained` | one lock per account, always taken in index order |
 //! | `deadlock` | one lock per account, taken in transfer order: a deadlock, detected and reported |
 //!
+//! The fifth program, `reentrant`, answers the course's Lock vs RLock question for Rust.
+//!
 //! # Why `unsafe_bank` needs atomics: the data race Rust refuses to compile
 //!
 //! The course's unsafe bank lets five threads write plain integers at once. The same program in
@@ -229,6 +231,41 @@ pub fn run<B: Bank>(args: &BankArgs) -> anyhow::Result<ExitCode> {
     })?;
     let dt = fmt::secs(t0.elapsed().as_secs_f64());
 
+    let Stops { failed, poisoned } = report_stops(outcomes);
+    let interrupted = interrupt::requested();
+    if failed || interrupted {
+        cprintln!(style::APP, "Transfers stopped ({dt}) sec");
+    } else {
+        cprintln!(style::APP, "Transfers complete ({dt}) sec");
+    }
+    if poisoned > 0 {
+        cprintln!(
+            style::APP,
+            "Counting the money anyway (PoisonError::into_inner), to see the damage:"
+        );
+    }
+    // Every worker has stopped, so the audit sees the accounts at rest.
+    let consistent = report_total(bank.audit(), total, false);
+    Ok(if !consistent || failed {
+        ExitCode::FAILURE
+    } else if interrupted {
+        ceprintln!(style::WARN, "Cancelled by Ctrl-C.");
+        ExitCode::from(interrupt::EXIT_CODE)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// What the workers' stops added up to.
+struct Stops {
+    /// A deadlock, a panic or a poisoned lock ended the run early.
+    failed: bool,
+    /// How many workers stopped at a poisoned lock.
+    poisoned: usize,
+}
+
+/// Explains every worker that did not finish: a panic, a poisoned lock, a deadlock.
+fn report_stops(outcomes: Vec<thread::Result<Result<(), Halt>>>) -> Stops {
     let mut failed = false;
     let mut poisoned = 0;
     let mut panicked = false;
@@ -279,29 +316,7 @@ pub fn run<B: Bank>(args: &BankArgs) -> anyhow::Result<ExitCode> {
             "Nothing was poisoned, so nobody was told: the other workers carried on."
         );
     }
-
-    let interrupted = interrupt::requested();
-    if failed || interrupted {
-        cprintln!(style::APP, "Transfers stopped ({dt}) sec");
-    } else {
-        cprintln!(style::APP, "Transfers complete ({dt}) sec");
-    }
-    if poisoned > 0 {
-        cprintln!(
-            style::APP,
-            "Counting the money anyway (PoisonError::into_inner), to see the damage:"
-        );
-    }
-    // Every worker has stopped, so the audit sees the accounts at rest.
-    let consistent = report_total(bank.audit(), total, false);
-    Ok(if !consistent || failed {
-        ExitCode::FAILURE
-    } else if interrupted {
-        ceprintln!(style::WARN, "Cancelled by Ctrl-C.");
-        ExitCode::from(interrupt::EXIT_CODE)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Stops { failed, poisoned }
 }
 
 /// One worker: `transfers` random transfers, each followed by a quiet validation.

@@ -206,6 +206,12 @@ fn bad_flags_exit_2_with_one_line() {
             assert!(err.starts_with("error:"), "{err}");
         }
     }
+    let (_, err, code) = run("deadlock", &["--threads", "1"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.starts_with("error: --threads must be at least 2"),
+        "{err}"
+    );
     let (_, err, code) = run("reentrant", &["--iterations", "0"]);
     assert_eq!(code, Some(2));
     assert!(err.starts_with("error:"), "{err}");

@@ -26,6 +26,7 @@ use std::time::Duration;
 use ch06_safety::lock_graph::{Held, LockGraph};
 use ch06_safety::{Bank, BankArgs, Halt, Teller, move_money};
 use clap::Parser;
+use clap::error::ErrorKind;
 
 /// Five threads of transfers, one lock per account, locks taken in transfer order (a deadlock).
 #[derive(Parser, Debug)]
@@ -85,5 +86,13 @@ impl Bank for UnorderedLocks {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if args.bank.threads < 2 {
+        // One thread alone cannot deadlock here, and this demo must never quietly succeed.
+        clap::Error::raw(
+            ErrorKind::ValueValidation,
+            "--threads must be at least 2: a deadlock needs threads waiting for each other\n",
+        )
+        .exit();
+    }
     course_kit::exit::report(ch06_safety::run::<UnorderedLocks>(&args.bank))
 }
