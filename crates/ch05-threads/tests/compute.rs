@@ -1,23 +1,8 @@
 //! Runs the real `compute_it` and `compute_threaded` binaries on small inputs and checks the
 //! work they report against an independent oracle.
 
-use assert_cmd::Command;
 use course_kit::fmt::thousands;
-
-fn run(bin: &str, args: &[&str]) -> (String, String, Option<i32>) {
-    let out = Command::cargo_bin(bin)
-        .unwrap()
-        .args(args)
-        .env("NO_COLOR", "1")
-        .timeout(std::time::Duration::from_secs(60))
-        .output()
-        .unwrap();
-    (
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-        out.status.code(),
-    )
-}
+use course_kit::testing::run;
 
 /// Σ |pos − 1,000,000| for pos in 1..=num, by a plain integer loop: what do_math must sum.
 fn oracle(num: u64) -> u64 {

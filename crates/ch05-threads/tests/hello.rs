@@ -1,21 +1,10 @@
 //! Runs the real `hello` binary, fast, and checks what it prints and that main does not wait
 //! for the slow greeters.
 
-use assert_cmd::Command;
+use course_kit::testing::{self, Output};
 
-fn run(args: &[&str]) -> (String, String, Option<i32>) {
-    let out = Command::cargo_bin("hello")
-        .unwrap()
-        .args(args)
-        .env("NO_COLOR", "1")
-        .timeout(std::time::Duration::from_secs(30))
-        .output()
-        .unwrap();
-    (
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-        out.status.code(),
-    )
+fn run(args: &[&str]) -> Output {
+    testing::run("hello", args)
 }
 
 /// The numbers `n` of the `{n}. Hello there {name}` lines, in the order printed.

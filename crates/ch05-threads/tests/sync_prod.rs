@@ -1,20 +1,9 @@
 //! Runs the real `sync_prod` binary, fast, and checks what it prints.
 
-use assert_cmd::Command;
+use course_kit::testing::{self, Output};
 
-fn run(args: &[&str]) -> (String, String, Option<i32>) {
-    let out = Command::cargo_bin("sync_prod")
-        .unwrap()
-        .args(args)
-        .env("NO_COLOR", "1")
-        .timeout(std::time::Duration::from_secs(60))
-        .output()
-        .unwrap();
-    (
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-        out.status.code(),
-    )
+fn run(args: &[&str]) -> Output {
+    testing::run("sync_prod", args)
 }
 
 #[test]

@@ -5,20 +5,11 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn run(args: &[&str]) -> (String, String, Option<i32>) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_threaded_prod"));
-    cmd.stdin(Stdio::null()); // like `< /dev/null`: end-of-file at once, which is not a cancel
-    let out = assert_cmd::Command::from_std(cmd)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap();
-    (
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-        out.status.code(),
-    )
+use course_kit::testing::{self, Output};
+
+fn run(args: &[&str]) -> Output {
+    // stdin at end-of-file at once (like `< /dev/null`), which is not a cancel request.
+    testing::run("threaded_prod", args)
 }
 
 fn squares_twice(items: u64) -> Vec<u64> {

@@ -2,24 +2,9 @@
 
 use std::time::Duration;
 
-use assert_cmd::Command;
+use course_kit::testing::run;
 
 const ALL_GOOD: &str = "All good: Consistent account balance: $44,500";
-
-fn run(bin: &str, args: &[&str]) -> (String, String, Option<i32>) {
-    let out = Command::cargo_bin(bin)
-        .unwrap()
-        .args(args)
-        .env("NO_COLOR", "1")
-        .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap();
-    (
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-        out.status.code(),
-    )
-}
 
 /// `ERROR: Inconsistent account balance: $X vs $44,500` → X.
 fn inconsistent_total(line: &str) -> Option<i64> {
@@ -221,39 +206,13 @@ fn bad_flags_exit_2_with_one_line() {
 #[cfg(unix)]
 #[test]
 fn ctrl_c_stops_the_transfers_with_a_summary() {
-    use std::io::{BufRead, BufReader, Read};
-    use std::process::{Command as StdCommand, Stdio};
-
-    let mut child = StdCommand::new(env!("CARGO_BIN_EXE_safe_bank"))
-        .args(["--transfers", "100000000"])
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut out = String::new();
-    while !out.contains("Starting transfers...") {
-        assert!(
-            stdout.read_line(&mut out).unwrap() > 0,
-            "ended early: {out}"
-        );
-    }
-    let pid = child.id().to_string();
-    let kill = StdCommand::new("kill")
-        .args(["-INT", &pid])
-        .status()
-        .unwrap();
-    assert!(kill.success());
-    stdout.read_to_string(&mut out).unwrap();
-    let mut err = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
-    assert_eq!(child.wait().unwrap().code(), Some(130), "{out}{err}");
+    let (out, err, code) = course_kit::testing::interrupt_after(
+        "safe_bank",
+        &["--transfers", "100000000"],
+        "Starting transfers...",
+        Duration::ZERO,
+    );
+    assert_eq!(code, Some(130), "{out}{err}");
     assert!(err.contains("Cancelled by Ctrl-C."), "{err}");
     assert!(out.contains("Transfers stopped ("), "{out}");
     assert!(out.trim_end().ends_with(ALL_GOOD), "{out}");

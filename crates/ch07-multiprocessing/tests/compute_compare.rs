@@ -1,20 +1,9 @@
 //! Runs the real `compute_compare` binary, small, and checks that every strategy ran and agreed.
 
-use assert_cmd::Command;
+use course_kit::testing::{self, Output};
 
-fn run(args: &[&str]) -> (String, String, Option<i32>) {
-    let out = Command::cargo_bin("compute_compare")
-        .unwrap()
-        .args(args)
-        .env("NO_COLOR", "1")
-        .timeout(std::time::Duration::from_secs(60))
-        .output()
-        .unwrap();
-    (
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-        out.status.code(),
-    )
+fn run(args: &[&str]) -> Output {
+    testing::run("compute_compare", args)
 }
 
 #[test]

@@ -6,7 +6,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use assert_cmd::Command;
+use course_kit::testing::{self, Output};
 
 /// (workers, results) for the course's 30,000,000 steps.
 const FULL: [(usize, &[i64]); 8] = [
@@ -37,23 +37,15 @@ const SMALL_P16: [i64; 16] = [
 /// --num 3,000,000 on 4 workers, for the fault tests.
 const SMALL_P4: [i64; 4] = [624999, 104166, 291666, 406250];
 
-fn run_with_env(args: &[&str], env: (&str, &str)) -> (String, String, Option<i32>) {
-    let out = Command::cargo_bin("compute_multiprocessing")
-        .unwrap()
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env(env.0, env.1)
-        .timeout(std::time::Duration::from_secs(60))
-        .output()
-        .unwrap();
-    (
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-        out.status.code(),
+fn run_with_env(args: &[&str], env: (&str, &str)) -> Output {
+    testing::output(
+        testing::command("compute_multiprocessing")
+            .args(args)
+            .env(env.0, env.1),
     )
 }
 
-fn run(args: &[&str]) -> (String, String, Option<i32>) {
+fn run(args: &[&str]) -> Output {
     run_with_env(args, ("CH07_TEST", "1"))
 }
 

@@ -2,10 +2,9 @@
 //! it prints: the titles, the PIDs of each executor, per-URL failures, crashing workers.
 
 use std::process::{Command as StdCommand, Stdio};
-use std::time::Duration;
 
-use assert_cmd::Command;
 use course_kit::site::{LocalSite, SiteConfig};
+use course_kit::testing::{self, Output};
 
 const TITLES: [&str; 5] = [
     "Talk Python To Me - A podcast on Python and related technologies",
@@ -30,19 +29,8 @@ fn site() -> LocalSite {
     .unwrap()
 }
 
-fn run(args: &[&str]) -> (String, String, Option<i32>) {
-    let out = Command::cargo_bin("program")
-        .unwrap()
-        .args(args)
-        .env("NO_COLOR", "1")
-        .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap();
-    (
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-        out.status.code(),
-    )
+fn run(args: &[&str]) -> Output {
+    testing::run("program", args)
 }
 
 /// Like `run`, but also returns the program's own PID, to compare with the PIDs it prints.

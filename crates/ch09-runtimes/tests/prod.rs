@@ -1,27 +1,9 @@
 //! Runs the producer/consumer binaries (`prod_sync`, `prod_asyncio`, `prod_smol`,
 //! `prod_async_std`, `prod_trio`) fast and checks what they print.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command as StdCommand, Stdio};
 use std::time::Duration;
 
-use assert_cmd::Command;
-use assert_cmd::cargo::cargo_bin;
-
-fn run(bin: &str, args: &[&str]) -> (String, String, Option<i32>) {
-    let out = Command::cargo_bin(bin)
-        .unwrap()
-        .args(args)
-        .env("NO_COLOR", "1")
-        .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap();
-    (
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-        out.status.code(),
-    )
-}
+use course_kit::testing::{self, run};
 
 /// The values in ` -- generated item {i}` (as squares) and ` +++ Processed value {v}` lines.
 fn generated_and_processed(out: &str) -> (Vec<u64>, Vec<u64>) {
@@ -190,33 +172,10 @@ fn bad_flags_exit_2_with_one_line() {
 /// Starts `bin` at the course's pace, presses Ctrl-C (SIGINT) once it is under way, and returns
 /// its output and exit code.
 fn interrupt(bin: &str, args: &[&str]) -> (String, Option<i32>) {
-    let mut child = StdCommand::new(cargo_bin(bin))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut reader = BufReader::new(child.stdout.take().unwrap());
-    let mut out = String::new();
     // By the second item every program has installed its Ctrl-C handler.
-    while !out.contains(" -- generated item 2\n") {
-        let mut line = String::new();
-        assert!(
-            reader.read_line(&mut line).unwrap() > 0,
-            "{bin} ended early: {out}"
-        );
-        out.push_str(&line);
-    }
-    let status = StdCommand::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut reader, &mut rest).unwrap();
-    out.push_str(&rest);
-    (out, child.wait().unwrap().code())
+    let (out, _, code) =
+        testing::interrupt_after(bin, args, " -- generated item 2\n", Duration::ZERO);
+    (out, code)
 }
 
 #[test]

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use assert_cmd::Command;
 use course_kit::site::{LocalSite, SiteConfig};
+use course_kit::testing::{self, Output};
 
 const SMALL: [&str; 10] = [
     "--runs",
@@ -19,19 +19,8 @@ const SMALL: [&str; 10] = [
     "0.01",
 ];
 
-fn run(args: &[&str]) -> (String, String, Option<i32>) {
-    let out = Command::cargo_bin("runtimes")
-        .unwrap()
-        .args(args)
-        .env("NO_COLOR", "1")
-        .timeout(Duration::from_secs(120))
-        .output()
-        .unwrap();
-    (
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-        out.status.code(),
-    )
+fn run(args: &[&str]) -> Output {
+    testing::run("runtimes", args)
 }
 
 #[test]
@@ -133,39 +122,25 @@ fn bad_flags_exit_2_with_one_line() {
 #[test]
 #[cfg(unix)]
 fn ctrl_c_prints_the_table_measured_so_far() {
-    use std::io::{BufRead, BufReader, Read};
-    use std::process::{Command as StdCommand, Stdio};
-
-    let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("runtimes"))
-        .args([
-            "--runs",
-            "1000",
-            "--tasks",
-            "100",
-            "--messages",
-            "100",
-            "--timers",
-            "10",
-        ])
-        .args(["--downloads", "0"])
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut reader = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    reader.read_line(&mut first).unwrap();
-    assert!(first.starts_with("Timing 1000 runs"), "{first}");
-    std::thread::sleep(Duration::from_millis(500));
-    let status = StdCommand::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let mut out = String::new();
-    reader.read_to_string(&mut out).unwrap();
-    assert_eq!(child.wait().unwrap().code(), Some(130), "{out}");
+    let args = [
+        "--runs",
+        "1000",
+        "--tasks",
+        "100",
+        "--messages",
+        "100",
+        "--timers",
+        "10",
+        "--downloads",
+        "0",
+    ];
+    let (out, _, code) = course_kit::testing::interrupt_after(
+        "runtimes",
+        &args,
+        "Timing 1000 runs",
+        Duration::from_millis(500),
+    );
+    assert_eq!(code, Some(130), "{out}");
     assert!(out.contains("Interrupted by Ctrl-C"), "{out}");
     assert!(
         out.contains("spawn 100 tasks"),

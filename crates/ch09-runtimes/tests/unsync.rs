@@ -3,26 +3,18 @@
 
 use std::time::Duration;
 
-use assert_cmd::Command;
 use ch09_runtimes::unsync::{PAGE, PAGE_MORE};
 use course_kit::site::{Fault, LocalSite, SiteConfig};
+use course_kit::testing::{self, Output};
 
 const PROGRAMS: [&str; 3] = ["nosync", "presync", "thesync"];
 
-fn run(bin: &str, args: &[&str]) -> (String, String, Option<i32>) {
-    let out = Command::cargo_bin(bin)
-        .unwrap()
-        .args(args)
-        // Small jobs: 1,000 square roots, waits of 999 × 10 µs.
-        .args(["--time-scale", "0.01", "--iterations", "1000"])
-        .env("NO_COLOR", "1")
-        .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap();
-    (
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-        out.status.code(),
+fn run(bin: &str, args: &[&str]) -> Output {
+    testing::output(
+        testing::command(bin)
+            .args(args)
+            // Small jobs: 1,000 square roots, waits of 999 × 10 µs.
+            .args(["--time-scale", "0.01", "--iterations", "1000"]),
     )
 }
 
@@ -169,34 +161,8 @@ fn bad_flags_exit_2_with_one_line() {
 /// Starts `bin`, presses Ctrl-C (SIGINT) once `ready` has been printed, returns stdout and code.
 #[cfg(unix)]
 fn interrupt(bin: &str, args: &[&str], ready: &str) -> (String, Option<i32>) {
-    use std::io::{BufRead, BufReader, Read};
-    use std::process::{Command as StdCommand, Stdio};
-
-    let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin(bin))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut reader = BufReader::new(child.stdout.take().unwrap());
-    let mut out = String::new();
-    while !out.contains(ready) {
-        let mut line = String::new();
-        assert!(
-            reader.read_line(&mut line).unwrap() > 0,
-            "{bin} ended early: {out}"
-        );
-        out.push_str(&line);
-    }
-    std::thread::sleep(Duration::from_millis(100));
-    let status = StdCommand::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    reader.read_to_string(&mut out).unwrap();
-    (out, child.wait().unwrap().code())
+    let (out, _, code) = testing::interrupt_after(bin, args, ready, Duration::from_millis(100));
+    (out, code)
 }
 
 #[test]

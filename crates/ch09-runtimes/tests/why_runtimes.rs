@@ -1,22 +1,9 @@
 //! Runs `why_runtimes` and checks each demonstration's outcome.
 
-use std::time::Duration;
+use course_kit::testing::{self, Output};
 
-use assert_cmd::Command;
-
-fn run(args: &[&str]) -> (String, String, Option<i32>) {
-    let out = Command::cargo_bin("why_runtimes")
-        .unwrap()
-        .args(args)
-        .env("NO_COLOR", "1")
-        .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap();
-    (
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-        out.status.code(),
-    )
+fn run(args: &[&str]) -> Output {
+    testing::run("why_runtimes", args)
 }
 
 #[test]

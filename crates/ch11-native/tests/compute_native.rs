@@ -1,22 +1,11 @@
 //! Runs the real `compute_native` binary: every kernel this CPU has, on several thread counts,
 //! must print the exact sum; kernels it lacks and bad flags are refused with exit code 2.
 
-use assert_cmd::Command;
 use ch11_native::{Kernel, Native, Range, closed_form};
+use course_kit::testing::{self, Output};
 
-fn run(args: &[&str]) -> (String, String, Option<i32>) {
-    let out = Command::cargo_bin("compute_native")
-        .unwrap()
-        .args(args)
-        .env("NO_COLOR", "1")
-        .timeout(std::time::Duration::from_secs(60))
-        .output()
-        .unwrap();
-    (
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-        out.status.code(),
-    )
+fn run(args: &[&str]) -> Output {
+    testing::run("compute_native", args)
 }
 
 /// The exact answer for 0..num (whole numbers below 2^53: every kernel gets it exactly).

@@ -1,21 +1,10 @@
 //! Runs the real `hello_world` binary with its standard input piped: a normal name, then the
 //! three ways a name can fail to reach C (NUL byte, invalid UTF-8, end of input).
 
-use assert_cmd::Command;
+use course_kit::testing::{self, Output};
 
-fn run(stdin: &[u8]) -> (String, String, Option<i32>) {
-    let out = Command::cargo_bin("hello_world")
-        .unwrap()
-        .env("NO_COLOR", "1")
-        .write_stdin(stdin.to_vec())
-        .timeout(std::time::Duration::from_secs(30))
-        .output()
-        .unwrap();
-    (
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-        out.status.code(),
-    )
+fn run(stdin: &[u8]) -> Output {
+    testing::output(testing::command("hello_world").write_stdin(stdin.to_vec()))
 }
 
 #[test]
@@ -79,10 +68,5 @@ fn end_of_input_at_the_prompt_is_a_clean_error() {
 
 #[test]
 fn bad_flags_exit_2() {
-    let out = Command::cargo_bin("hello_world")
-        .unwrap()
-        .arg("--nope")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    testing::assert_bad_flags("hello_world", &[&["--nope"], &["--version=3"]]);
 }

@@ -1,21 +1,10 @@
 //! Runs the real `overflow` binary (a debug build, as tests are): the plain `*` must panic at the
 //! first position, caught and reported on one line, and every fix must print the right numbers.
 
-use assert_cmd::Command;
+use course_kit::testing::{self, Output};
 
-fn run(args: &[&str]) -> (String, String, Option<i32>) {
-    let out = Command::cargo_bin("overflow")
-        .unwrap()
-        .args(args)
-        .env("NO_COLOR", "1")
-        .timeout(std::time::Duration::from_secs(60))
-        .output()
-        .unwrap();
-    (
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-        out.status.code(),
-    )
+fn run(args: &[&str]) -> Output {
+    testing::run("overflow", args)
 }
 
 #[test]

@@ -12,6 +12,7 @@
 //! - [`http`] and [`html`]: an HTTP client set up the same way everywhere, one-line error
 //!   messages, and the "first `<h1>`" title rule.
 //! - [`exit`] and [`interrupt`]: clean one-line errors, exit codes and Ctrl-C.
+//! - `testing` (feature `testing`): running the workspace's binaries from integration tests.
 
 pub mod cli;
 pub mod exit;
@@ -21,6 +22,8 @@ pub mod http;
 pub mod interrupt;
 pub mod site;
 pub mod style;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 #[doc(hidden)]
 pub use anstream as __anstream;
