@@ -68,8 +68,23 @@ fn parse_time_scale(s: &str) -> Result<f64, String> {
 #[derive(Debug, Clone, Copy, Args)]
 pub struct Workers {
     /// Number of workers (threads or processes) [default: the machine's available parallelism]
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse_workers)]
     pub workers: Option<NonZeroUsize>,
+}
+
+/// The most workers any program accepts. Far beyond any core count: more threads or processes
+/// than cores only add overhead, and a typo like `--workers 100000` should not start 100,000
+/// processes.
+pub const MAX_WORKERS: usize = 1024;
+
+fn parse_workers(s: &str) -> Result<NonZeroUsize, String> {
+    let n: usize = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a whole number of workers"))?;
+    match NonZeroUsize::new(n) {
+        Some(n) if n.get() <= MAX_WORKERS => Ok(n),
+        _ => Err(format!("must be from 1 to {MAX_WORKERS}, got {s}")),
+    }
 }
 
 impl Workers {
@@ -240,6 +255,7 @@ mod tests {
         for bad in [
             &["p", "--workers", "0"][..],
             &["p", "--workers", "x"],
+            &["p", "--workers", "1025"],
             &["p", "--time-scale", "-1"],
             &["p", "--time-scale", "nan"],
             &["p", "--seed", "-3"],

@@ -18,12 +18,8 @@ use std::time::Instant;
 
 use ch05_threads::{do_math_threaded, parse_num};
 use clap::Parser;
-use clap::error::ErrorKind;
 use course_kit::cli::Workers;
 use course_kit::{cprintln, fmt, style};
-
-/// At most this many threads: beyond the core count more threads only add overhead.
-const MAX_WORKERS: usize = 1024;
 
 /// The do_math loop split across one thread per worker, timed.
 #[derive(Parser, Debug)]
@@ -40,16 +36,6 @@ struct Args {
 fn main() {
     let args = Args::parse();
     let workers = args.workers.get();
-    if workers > MAX_WORKERS {
-        // Reported by clap like any other bad flag: one line, exit code 2.
-        clap::Error::raw(
-            ErrorKind::ValueValidation,
-            format!(
-                "invalid value '{workers}' for '--workers <N>': must be at most {MAX_WORKERS}\n"
-            ),
-        )
-        .exit();
-    }
     course_kit::warn_if_unoptimized!();
 
     cprintln!(style::APP, "Doing math on {workers} processors.");

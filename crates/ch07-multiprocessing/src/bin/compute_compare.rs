@@ -27,7 +27,7 @@ use anyhow::{Context, bail};
 use ch07_multiprocessing::{
     COURSE_NUM, SliceReport, SliceTask, do_math, join_task, megabytes, slices, work_on_slice,
 };
-use clap::{CommandFactory, Parser};
+use clap::Parser;
 use course_kit::cli::Workers;
 use course_kit::{cprintln, fmt, style};
 use rayon::prelude::*;
@@ -50,28 +50,12 @@ struct Args {
     rounds: u32,
 }
 
-const MAX_WORKERS: usize = 512;
-
 fn main() -> ExitCode {
     // First thing: worker processes are this executable started again (see compute_multiprocessing).
     procspawn::init();
     let args = Args::parse();
-    check_workers(&args);
     course_kit::warn_if_unoptimized!();
     course_kit::exit::report(run(args))
-}
-
-/// Rejects an absurd `--workers` the way clap rejects any bad flag: one line, exit code 2.
-fn check_workers(args: &Args) {
-    let p = args.workers.get();
-    if p > MAX_WORKERS {
-        Args::command()
-            .error(
-                clap::error::ErrorKind::ValueValidation,
-                format!("--workers {p}: at most {MAX_WORKERS}"),
-            )
-            .exit();
-    }
 }
 
 /// One way of doing the work: returns the slices' values and, for a new pool, its start-up time.

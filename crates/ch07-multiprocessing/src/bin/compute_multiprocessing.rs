@@ -34,7 +34,7 @@ use anyhow::{Context, bail};
 use ch07_multiprocessing::{
     COURSE_NUM, Fault, SliceReport, join_task, megabytes, slices, unix_micros, work_on_slice,
 };
-use clap::{CommandFactory, Parser};
+use clap::Parser;
 use course_kit::cli::Workers;
 use course_kit::{cprintln, fmt, style};
 
@@ -60,30 +60,14 @@ struct Args {
 /// Ten billion steps (minutes of work): beyond that `pos += 1.0` would still be exact, but the
 /// program would run for hours, which is a typo rather than a request.
 const MAX_NUM: u64 = 10_000_000_000;
-/// One process per slice: a few hundred is already far more than any machine has cores.
-const MAX_WORKERS: usize = 512;
 
 fn main() -> ExitCode {
     // First thing, before anything else runs: a worker is this same executable started again,
     // and init() is where it takes its task instead of running our main (it never returns there).
     procspawn::init();
     let args = Args::parse();
-    check_workers(&args);
     course_kit::warn_if_unoptimized!();
     course_kit::exit::report(run(args))
-}
-
-/// Rejects an absurd `--workers` the way clap rejects any bad flag: one line, exit code 2.
-fn check_workers(args: &Args) {
-    let workers = args.workers.get();
-    if workers > MAX_WORKERS {
-        Args::command()
-            .error(
-                clap::error::ErrorKind::ValueValidation,
-                format!("--workers {workers}: at most {MAX_WORKERS} worker processes"),
-            )
-            .exit();
-    }
 }
 
 fn run(args: Args) -> anyhow::Result<ExitCode> {
