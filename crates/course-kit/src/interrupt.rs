@@ -30,7 +30,8 @@ pub fn requested() -> bool {
 pub const EXIT_CODE: u8 = 130;
 
 /// `std::thread::sleep` that returns early, with `false`, once Ctrl-C is pressed; `true` when it
-/// slept the whole time. Sleeps in short slices: a blocked thread cannot be woken by a flag, and
+/// slept the whole time. Call [`flag`] first thing in `main`: until then no handler is installed,
+/// and a Ctrl-C ends the process the default way. Sleeps in short slices: a blocked thread cannot be woken by a flag, and
 /// 20 ms is far below what a person notices.
 pub fn sleep(d: std::time::Duration) -> bool {
     let flag = flag();

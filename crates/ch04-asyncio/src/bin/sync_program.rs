@@ -40,6 +40,9 @@ type Item = (u64, Instant);
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    // Install the Ctrl-C handler before the first line appears, so that a Ctrl-C at any moment
+    // reaches `interrupt::sleep` below instead of killing the process.
+    interrupt::flag();
     let t0 = Instant::now();
     cprintln!(style::APP, "App started.");
 
