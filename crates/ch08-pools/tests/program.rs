@@ -278,7 +278,9 @@ fn live_processes_with(marker: &str) -> Vec<u32> {
 fn a_crashing_worker_process_costs_one_task_and_leaves_no_orphans() {
     let site = site();
     for (fault, marker) in [("2:abort", "7.0123"), ("4:panic", "7.0456")] {
-        // Worker processes run with the parent's arguments, so a unique --timeout marks them.
+        // Worker processes run with the parent's arguments, so a unique --timeout marks them;
+        // this test's PID in its digits keeps concurrent test runs from seeing each other's.
+        let marker = &format!("{marker}{}", std::process::id());
         let (out, err, code) = run(&[
             "--executor",
             "processes",
