@@ -43,13 +43,12 @@ fn items_flag_and_no_colour_when_piped() {
 
 #[test]
 fn bad_flags_exit_2_with_one_line() {
-    for bad in [
-        &["--time-scale", "fast"][..],
-        &["--seed", "-1"],
-        &["--nope"],
-    ] {
-        let (_, err, code) = run(bad);
-        assert_eq!(code, Some(2), "{bad:?}");
-        assert!(err.starts_with("error:"), "{err}");
-    }
+    course_kit::testing::assert_bad_flags(
+        "sync_program",
+        &[
+            &["--time-scale", "fast"][..],
+            &["--seed", "-1"],
+            &["--nope"],
+        ],
+    );
 }

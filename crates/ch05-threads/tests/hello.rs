@@ -53,9 +53,5 @@ fn main_waits_a_bounded_time_then_leaves_the_slow_greeters_behind() {
 
 #[test]
 fn bad_flags_exit_2_with_one_line() {
-    for bad in [&["--time-scale", "slow"][..], &["--nope"]] {
-        let (_, err, code) = run(bad);
-        assert_eq!(code, Some(2), "{bad:?}");
-        assert!(err.starts_with("error:"), "{err}");
-    }
+    course_kit::testing::assert_bad_flags("hello", &[&["--time-scale", "slow"][..], &["--nope"]]);
 }

@@ -179,13 +179,12 @@ fn a_panicking_worker_is_reported_and_the_others_are_stopped() {
 
 #[test]
 fn bad_flags_exit_2_with_one_line() {
-    for bad in [
-        &["--items", "many"][..],
-        &["--time-scale", "-1"],
-        &["--nope"],
-    ] {
-        let (_, err, code) = run(bad);
-        assert_eq!(code, Some(2), "{bad:?}");
-        assert!(err.starts_with("error:"), "{err}");
-    }
+    course_kit::testing::assert_bad_flags(
+        "threaded_prod",
+        &[
+            &["--items", "many"][..],
+            &["--time-scale", "-1"],
+            &["--nope"],
+        ],
+    );
 }

@@ -49,14 +49,13 @@ fn every_strategy_runs_and_returns_the_course_integers() {
 
 #[test]
 fn bad_flags_exit_2_with_one_line() {
-    for bad in [
-        &["--workers", "0"][..],
-        &["--rounds", "0"],
-        &["--num", "x"],
-        &["--workers", "9999"],
-    ] {
-        let (_, err, code) = run(bad);
-        assert_eq!(code, Some(2), "{bad:?}");
-        assert!(err.starts_with("error:"), "{bad:?}: {err}");
-    }
+    course_kit::testing::assert_bad_flags(
+        "compute_compare",
+        &[
+            &["--workers", "0"][..],
+            &["--rounds", "0"],
+            &["--num", "x"],
+            &["--workers", "9999"],
+        ],
+    );
 }

@@ -242,18 +242,16 @@ fn workers_end_when_the_parent_is_killed() {
 
 #[test]
 fn bad_flags_exit_2_with_one_line() {
-    for bad in [
-        &["--workers", "0"][..],
-        &["--workers", "two"],
-        &["--workers", "-1"],
-        &["--workers", "100000"],
-        &["--num", "0"],
-        &["--num", "lots"],
-        &["--nope"],
-    ] {
-        let (out, err, code) = run(bad);
-        assert_eq!(code, Some(2), "{bad:?}");
-        assert!(err.starts_with("error:"), "{bad:?}: {err}");
-        assert!(out.is_empty(), "nothing ran: {out}");
-    }
+    course_kit::testing::assert_bad_flags(
+        "compute_multiprocessing",
+        &[
+            &["--workers", "0"][..],
+            &["--workers", "two"],
+            &["--workers", "-1"],
+            &["--workers", "100000"],
+            &["--num", "0"],
+            &["--num", "lots"],
+            &["--nope"],
+        ],
+    );
 }

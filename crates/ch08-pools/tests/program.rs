@@ -385,20 +385,18 @@ fn verbose_shows_pool_start_up_and_memory() {
 
 #[test]
 fn bad_input_exits_2_before_any_work() {
-    for bad in [
-        &["--workers", "0"][..],
-        &["--workers", "many"],
-        &["--executor", "fibers"],
-        &["not a url"],
-        &["ftp://example.com/"],
-        &["http://127.0.0.1:1/", "http//missing-colon"],
-        &["--timeout", "0"],
-    ] {
-        let (out, err, code) = run(bad);
-        assert_eq!(code, Some(2), "{bad:?}: {err}");
-        assert!(err.starts_with("error:"), "{err}");
-        assert!(out.is_empty(), "nothing started: {out}");
-    }
+    course_kit::testing::assert_bad_flags(
+        "program",
+        &[
+            &["--workers", "0"][..],
+            &["--workers", "many"],
+            &["--executor", "fibers"],
+            &["not a url"],
+            &["ftp://example.com/"],
+            &["http://127.0.0.1:1/", "http//missing-colon"],
+            &["--timeout", "0"],
+        ],
+    );
 }
 
 #[test]

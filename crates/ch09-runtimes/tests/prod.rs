@@ -152,21 +152,19 @@ fn bad_flags_exit_2_with_one_line() {
         "prod_async_std",
         "prod_trio",
     ] {
-        for bad in [
-            &["--time-scale", "fast"][..],
-            &["--items", "-1"],
-            &["--nope"],
-        ] {
-            let (_, err, code) = run(bin, bad);
-            assert_eq!(code, Some(2), "{bin} {bad:?}");
-            assert!(err.starts_with("error:"), "{bin}: {err}");
-        }
+        course_kit::testing::assert_bad_flags(
+            bin,
+            &[
+                &["--time-scale", "fast"][..],
+                &["--items", "-1"],
+                &["--nope"],
+            ],
+        );
     }
-    for bad in [&["--buffer", "0"][..], &["--deadline", "-1"]] {
-        let (_, err, code) = run("prod_trio", bad);
-        assert_eq!(code, Some(2), "{bad:?}");
-        assert!(err.starts_with("error:"), "{err}");
-    }
+    course_kit::testing::assert_bad_flags(
+        "prod_trio",
+        &[&["--buffer", "0"][..], &["--deadline", "-1"]],
+    );
 }
 
 /// Starts `bin` at the course's pace, presses Ctrl-C (SIGINT) once it is under way, and returns

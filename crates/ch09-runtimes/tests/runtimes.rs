@@ -107,16 +107,15 @@ fn a_failing_download_is_reported_with_a_non_zero_exit() {
 
 #[test]
 fn bad_flags_exit_2_with_one_line() {
-    for bad in [
-        &["--runs", "0"][..],
-        &["--tasks", "0"],
-        &["--messages", "lots"],
-        &["--workers", "0"],
-    ] {
-        let (_, err, code) = run(bad);
-        assert_eq!(code, Some(2), "{bad:?}");
-        assert!(err.starts_with("error:"), "{err}");
-    }
+    course_kit::testing::assert_bad_flags(
+        "runtimes",
+        &[
+            &["--runs", "0"][..],
+            &["--tasks", "0"],
+            &["--messages", "lots"],
+            &["--workers", "0"],
+        ],
+    );
 }
 
 #[test]

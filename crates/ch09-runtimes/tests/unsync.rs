@@ -145,16 +145,15 @@ fn failing_downloads_are_reported_and_the_rest_continue() {
 #[test]
 fn bad_flags_exit_2_with_one_line() {
     for bin in PROGRAMS {
-        for bad in [
-            &["--iterations", "many"][..],
-            &["--sleeps", "-1"],
-            &["--base-url", "ftp://example.com"],
-            &["--timeout", "0"],
-        ] {
-            let (_, err, code) = run(bin, bad);
-            assert_eq!(code, Some(2), "{bin} {bad:?}");
-            assert!(err.starts_with("error:"), "{bin}: {err}");
-        }
+        course_kit::testing::assert_bad_flags(
+            bin,
+            &[
+                &["--iterations", "many"][..],
+                &["--sleeps", "-1"],
+                &["--base-url", "ftp://example.com"],
+                &["--timeout", "0"],
+            ],
+        );
     }
 }
 

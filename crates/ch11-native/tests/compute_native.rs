@@ -126,15 +126,14 @@ fn kernels_this_machine_lacks_are_bad_flags() {
 
 #[test]
 fn bad_flags_exit_2_with_one_line() {
-    for bad in [
-        &["--num", "-1"][..],
-        &["--num", "1125899906842625"], // 2^50 + 1
-        &["--num", "lots"],
-        &["--workers", "0"],
-        &["--nope"],
-    ] {
-        let (_, err, code) = run(bad);
-        assert_eq!(code, Some(2), "{bad:?}");
-        assert!(err.starts_with("error:"), "{err}");
-    }
+    course_kit::testing::assert_bad_flags(
+        "compute_native",
+        &[
+            &["--num", "-1"][..],
+            &["--num", "1125899906842625"], // 2^50 + 1
+            &["--num", "lots"],
+            &["--workers", "0"],
+            &["--nope"],
+        ],
+    );
 }

@@ -56,9 +56,8 @@ fn nothing_overflows_on_an_empty_range() {
 
 #[test]
 fn bad_flags_exit_2() {
-    for bad in [&["--num", "-5"][..], &["--num", "3000000000"], &["--nope"]] {
-        let (_, err, code) = run(bad);
-        assert_eq!(code, Some(2), "{bad:?}");
-        assert!(err.starts_with("error:"), "{err}");
-    }
+    course_kit::testing::assert_bad_flags(
+        "overflow",
+        &[&["--num", "-5"][..], &["--num", "3000000000"], &["--nope"]],
+    );
 }

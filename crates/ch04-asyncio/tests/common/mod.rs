@@ -24,6 +24,4 @@ pub fn run(bin: &str, args: &[&str]) -> Run {
 }
 
 /// Every bad flag exits with 2 and one `error:` line first, never a panic.
-pub fn assert_bad_flags(bin: &str, bad: &[&[&str]]) {
-    course_kit::testing::assert_bad_flags(bin, bad);
-}
+pub use course_kit::testing::assert_bad_flags;
