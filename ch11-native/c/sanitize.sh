@@ -3,7 +3,7 @@
 # UndefinedBehaviorSanitizer, and runs it. Any out-of-bounds access, signed overflow, bad shift,
 # float-to-integer overflow... stops the run with a report.
 #
-#   sh crates/ch11-native/c/sanitize.sh [BUILD_DIR]      (CC picks the compiler; default: cc)
+#   sh ch11-native/c/sanitize.sh [BUILD_DIR]      (CC picks the compiler; default: cc)
 #
 # Exit status: 0 passed, 1 failed, 77 skipped because this compiler cannot build or run
 # sanitized programs (e.g. libasan is not installed). tests/sanitizers.rs runs this script.
