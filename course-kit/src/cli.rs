@@ -26,9 +26,8 @@ use std::time::Duration;
 use clap::Args;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
+#[cfg(feature = "net")]
 use url::Url;
-
-use crate::site::{LocalSite, SiteConfig};
 
 /// `--time-scale <F>`: multiplies every sleep, including the embedded site's latency.
 #[derive(Debug, Clone, Copy, Args)]
@@ -125,7 +124,16 @@ impl Seed {
     }
 }
 
-/// Where network programs fetch from: `--base-url`, `--live`, `--timeout`.
+/// `--timeline`: after the run, draw a chart of what ran when (see [`crate::timeline`]).
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct Timeline {
+    /// After the run, draw a chart of what ran when: one row per request (or worker), a bar while it was in flight
+    #[arg(long)]
+    pub timeline: bool,
+}
+
+/// Where network programs fetch from: `--base-url`, `--live`, `--timeout`. Feature `net`.
+#[cfg(feature = "net")]
 #[derive(Debug, Clone, Args)]
 pub struct Net {
     /// Fetch from this base URL instead of the embedded local site
@@ -139,6 +147,7 @@ pub struct Net {
     pub timeout: f64,
 }
 
+#[cfg(feature = "net")]
 fn parse_base_url(s: &str) -> Result<Url, String> {
     let url = Url::parse(s).map_err(|e| format!("`{s}` is not a URL: {e}"))?;
     match url.scheme() {
@@ -149,6 +158,7 @@ fn parse_base_url(s: &str) -> Result<Url, String> {
     }
 }
 
+#[cfg(feature = "net")]
 fn parse_timeout(s: &str) -> Result<f64, String> {
     let v: f64 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
     if !v.is_finite() || v <= 0.0 || v > 3600.0 {
@@ -159,59 +169,11 @@ fn parse_timeout(s: &str) -> Result<f64, String> {
     Ok(v)
 }
 
-/// Where the pages come from, once [`Net::source`] has decided.
-#[derive(Debug)]
-pub enum Source {
-    /// The embedded site, running on 127.0.0.1 for as long as this value lives.
-    Local(LocalSite),
-    /// `--base-url`.
-    Url(Url),
-    /// `--live`: the course's real sites.
-    Live,
-}
-
+#[cfg(feature = "net")]
 impl Net {
     /// The per-request timeout.
     pub fn timeout(&self) -> Duration {
         Duration::from_secs_f64(self.timeout)
-    }
-
-    /// Starts the embedded site unless `--base-url` or `--live` was given. Keep the returned value
-    /// alive while downloading: dropping a `Source::Local` stops the site.
-    pub fn source(&self, time: TimeScale) -> anyhow::Result<Source> {
-        Ok(if self.live {
-            Source::Live
-        } else if let Some(url) = &self.base_url {
-            Source::Url(url.clone())
-        } else {
-            let site = LocalSite::start(SiteConfig {
-                time_scale: time.time_scale,
-                ..SiteConfig::default()
-            })?;
-            Source::Local(site)
-        })
-    }
-}
-
-impl Source {
-    /// The base URL to put paths under; `live` is the course's real site for this program.
-    pub fn base(&self, live: &str) -> String {
-        let base = match self {
-            Source::Local(site) => site.url().as_str().to_owned(),
-            Source::Url(url) => url.as_str().to_owned(),
-            Source::Live => live.to_owned(),
-        };
-        base.trim_end_matches('/').to_owned()
-    }
-
-    /// `base/path`, keeping any path the base already has (`--base-url http://h/fault/404`).
-    pub fn url_for(&self, live: &str, path: &str) -> String {
-        join(&self.base(live), path)
-    }
-
-    /// True for `--live`.
-    pub fn is_live(&self) -> bool {
-        matches!(self, Source::Live)
     }
 }
 
@@ -238,6 +200,9 @@ mod tests {
         #[command(flatten)]
         seed: Seed,
         #[command(flatten)]
+        timeline: Timeline,
+        #[cfg(feature = "net")]
+        #[command(flatten)]
         net: Net,
     }
 
@@ -247,6 +212,8 @@ mod tests {
         assert_eq!(a.time.time_scale, 1.0);
         assert_eq!(a.workers.get(), available_parallelism());
         assert!(a.seed.seed.is_none());
+        assert!(!a.timeline.timeline);
+        #[cfg(feature = "net")]
         assert!(!a.net.live && a.net.base_url.is_none());
     }
 
@@ -259,9 +226,14 @@ mod tests {
             &["p", "--time-scale", "-1"],
             &["p", "--time-scale", "nan"],
             &["p", "--seed", "-3"],
+            &["p", "--timeline", "yes"],
+            #[cfg(feature = "net")]
             &["p", "--base-url", "ftp://x"],
+            #[cfg(feature = "net")]
             &["p", "--base-url", "not a url"],
+            #[cfg(feature = "net")]
             &["p", "--timeout", "0"],
+            #[cfg(feature = "net")]
             &["p", "--live", "--base-url", "http://127.0.0.1:1"],
         ] {
             let err = All::try_parse_from(bad).unwrap_err();

@@ -20,7 +20,8 @@ pub fn report(result: anyhow::Result<ExitCode>) -> ExitCode {
     match result {
         Ok(code) => code,
         Err(err) => {
-            crate::ceprintln!(style::ERROR, "error: {err:#}");
+            let style = style::ERROR;
+            anstream::eprintln!("{style}error: {err:#}{style:#}");
             ExitCode::FAILURE
         }
     }

@@ -1,8 +1,7 @@
-//! The HTTP client, set up the same way in every program, and one-line download errors.
+//! The HTTP client, set up the same way in every program, and one-line download errors. Feature
+//! `net`. `main` builds the client and hands the lesson functions a plain `reqwest::Client`.
 
 use std::time::Duration;
-
-use crate::cli::Net;
 
 /// The course sends a browser-like User-Agent, because some sites refuse unknown clients.
 pub const USER_AGENT: &str =
@@ -12,22 +11,23 @@ pub const USER_AGENT: &str =
 /// within a few seconds rather than hanging.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(4);
 
-/// An async client (tokio-based) with the workspace's timeouts and User-Agent.
-pub fn client(net: &Net) -> reqwest::Result<reqwest::Client> {
+/// An async client (tokio-based) with the workspace's User-Agent, a short connect timeout and
+/// `timeout` for a whole request (`--timeout`).
+pub fn client(timeout: Duration) -> reqwest::Result<reqwest::Client> {
     reqwest::Client::builder()
         .user_agent(USER_AGENT)
         .connect_timeout(CONNECT_TIMEOUT)
-        .timeout(net.timeout())
+        .timeout(timeout)
         .build()
 }
 
 /// A blocking client for the synchronous programs. Do not call it from inside an async runtime:
 /// reqwest's blocking client runs its own runtime and refuses to nest.
-pub fn blocking_client(net: &Net) -> reqwest::Result<reqwest::blocking::Client> {
+pub fn blocking_client(timeout: Duration) -> reqwest::Result<reqwest::blocking::Client> {
     reqwest::blocking::Client::builder()
         .user_agent(USER_AGENT)
         .connect_timeout(CONNECT_TIMEOUT)
-        .timeout(net.timeout())
+        .timeout(timeout)
         .build()
 }
 
@@ -57,11 +57,4 @@ pub fn describe(err: &reqwest::Error, live: bool) -> String {
         msg.push_str(" (no internet? run without --live to use the embedded local site)");
     }
     msg
-}
-
-/// Is this a page we can parse? Non-HTML bodies are reported instead of parsed.
-pub fn is_html(content_type: Option<&reqwest::header::HeaderValue>) -> bool {
-    content_type
-        .and_then(|v| v.to_str().ok())
-        .is_none_or(|v| v.starts_with("text/html") || v.starts_with("application/xhtml"))
 }

@@ -1,14 +1,31 @@
-//! Ctrl-C for synchronous programs. (Async programs use their runtime's signal future instead,
-//! e.g. `tokio::signal::ctrl_c()`, so that waiting for it is just another branch of a `select!`.)
+//! The workspace's one Ctrl-C convention.
+//!
+//! A program that handles Ctrl-C (or SIGTERM) stops its work, prints [`MESSAGE`] on stderr with
+//! [`announce`], still prints its usual summary (the time so far), and exits with [`EXIT_CODE`]
+//! (130, as a shell reports a process ended by SIGINT). A CPU-bound program that runs for a second
+//! or two may simply end on Ctrl-C the default way.
+//!
+//! Synchronous programs call [`flag`] first thing in `main` and hand the `&AtomicBool` (a plain std
+//! type) to their workers, which check it at their loop heads. Async programs use their runtime's
+//! signal future instead (`tokio::signal::ctrl_c()`), so that waiting for it is one more branch of a
+//! `select!`.
 
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
 
-/// A flag that becomes true on Ctrl-C (or SIGTERM). The first call installs the handler; workers
-/// poll the flag at their loop heads and wind down, so the program still prints its summary.
+/// What every program prints (on stderr) when Ctrl-C stopped it.
+pub const MESSAGE: &str = "Cancelled by Ctrl-C.";
+
+/// The conventional exit code of a program ended by Ctrl-C (128 + SIGINT).
+pub const EXIT_CODE: u8 = 130;
+
+/// A flag that becomes true on Ctrl-C (or SIGTERM). The first call installs the handler; call it
+/// first thing in `main`, before any output, or a Ctrl-C that comes early ends the process the
+/// default way.
 pub fn flag() -> Arc<AtomicBool> {
     FLAG.get_or_init(|| {
         let flag = Arc::new(AtomicBool::new(false));
@@ -26,18 +43,25 @@ pub fn requested() -> bool {
     FLAG.get().is_some_and(|f| f.load(Ordering::SeqCst))
 }
 
-/// The conventional exit code of a program ended by Ctrl-C (128 + SIGINT).
-pub const EXIT_CODE: u8 = 130;
+/// Prints [`MESSAGE`] on stderr, in the warning colour.
+pub fn announce() {
+    let style = crate::style::WARN;
+    anstream::eprintln!("{style}{MESSAGE}{style:#}");
+}
 
-/// `std::thread::sleep` that returns early, with `false`, once Ctrl-C is pressed; `true` when it
-/// slept the whole time. Call [`flag`] first thing in `main`: until then no handler is installed,
-/// and a Ctrl-C ends the process the default way. Sleeps in short slices: a blocked thread cannot be woken by a flag, and
-/// 20 ms is far below what a person notices.
-pub fn sleep(d: std::time::Duration) -> bool {
-    let flag = flag();
+/// [`EXIT_CODE`] as an `ExitCode`, for `main` to return after its summary.
+pub fn exit_code() -> ExitCode {
+    ExitCode::from(EXIT_CODE)
+}
+
+/// `std::thread::sleep` that returns early, with `false`, once `stop` is set; `true` when it slept
+/// the whole time. It sleeps in 20 ms slices, because a sleeping thread cannot be woken by a flag,
+/// and 20 ms is far below what a person notices. (A program's own lesson code writes this loop
+/// itself where it matters; this one is for `main`.)
+pub fn sleep(d: std::time::Duration, stop: &AtomicBool) -> bool {
     let deadline = std::time::Instant::now() + d;
     loop {
-        if flag.load(Ordering::SeqCst) {
+        if stop.load(Ordering::SeqCst) {
             return false;
         }
         let left = deadline.saturating_duration_since(std::time::Instant::now());

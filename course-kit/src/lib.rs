@@ -1,34 +1,35 @@
-//! Support code shared by every chapter crate of async-techniques-rs. It is not a lesson: it keeps
-//! the lessons short and alike, so that a program reads like the course's and a diff between two
-//! variants shows only the concept.
+//! Support code shared by every chapter crate of async-techniques-rs. It is **not a lesson**: the
+//! lessons live whole in each program's file, and take only std types and their dependency crates'
+//! own types, so that a learner can paste them into a fresh project. course-kit keeps the edges:
 //!
 //! - [`cli`]: the workspace's one command-line convention (`--time-scale`, `--workers`, `--seed`,
-//!   `--base-url`/`--live`/`--timeout`), as clap argument groups to `#[command(flatten)]`.
-//! - [`style`] and the [`cprintln!`] macro: the course's terminal colours, dropped automatically
-//!   when stdout is not a terminal or `NO_COLOR` is set.
-//! - [`fmt`]: Python's `{:,}` and `{:,.2f}` number formats.
-//! - [`site`]: the embedded local web site that network programs use by default, so they run
-//!   offline and in tests.
-//! - [`http`] and [`html`]: an HTTP client set up the same way everywhere, one-line error
-//!   messages, and the "first `<h1>`" title rule.
-//! - [`exit`] and [`interrupt`]: clean one-line errors, exit codes and Ctrl-C.
+//!   `--timeline`, and with `net` `--base-url`/`--live`/`--timeout`), as clap argument groups to
+//!   `#[command(flatten)]`. `main` turns them into plain values once.
+//! - [`exit`] and [`interrupt`]: one-line errors, exit codes, and the one Ctrl-C convention.
+//! - [`fmt`]: Python's `{:,}` and `{:,.2f}` number formats, for `main`'s summary lines.
+//! - [`timeline`]: the `--timeline` chart of what ran when.
+//! - [`process`]: a panic's message, a process's peak memory.
+//! - `site` (feature `net`): the embedded local web site that network programs use by default,
+//!   so they run offline and in tests; it records every request for `--timeline`.
+//! - `http` (feature `net`): the HTTP client set-up and one-line download errors.
 //! - `testing` (feature `testing`): running the workspace's binaries from integration tests.
 
 pub mod cli;
 pub mod exit;
 pub mod fmt;
-pub mod html;
+#[cfg(feature = "net")]
 pub mod http;
 pub mod interrupt;
+pub mod process;
+#[cfg(feature = "net")]
 pub mod site;
 pub mod style;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod timeline;
 
 #[doc(hidden)]
 pub use anstream as __anstream;
-#[doc(hidden)]
-pub use anstyle as __anstyle_reexport;
 
 /// Prints a warning to stderr when the calling binary was built without optimisations.
 ///
@@ -37,9 +38,10 @@ pub use anstyle as __anstyle_reexport;
 macro_rules! warn_if_unoptimized {
     () => {
         if cfg!(debug_assertions) {
-            $crate::ceprintln!(
-                $crate::style::WARN,
-                "warning: this is an unoptimised (debug) build, so CPU timings are meaningless; add --release"
+            $crate::__anstream::eprintln!(
+                "{}warning: this is an unoptimised (debug) build, so CPU timings are meaningless; add --release{}",
+                $crate::style::WARN.render(),
+                $crate::style::WARN.render_reset(),
             );
         }
     };

@@ -14,6 +14,11 @@
 //! | `/site/{host}` | the front pages of ch08's five sites (`talkpython.fm`, `pythonbytes.fm`, `google.com`, `realpython.com`, `training.talkpython.fm`) |
 //! | `/titles/{case}` | crafted pages for the title rule: `h1`, `h1-link-title`, `empty-h1`, `empty-h1-link-text`, `no-h1` |
 //! | `/fault/{kind}[/anything]` | a fault: `404`, `500`, `slow` (answers after 120 s), `no-h1`, `not-html`, `drop` (the connection is cut mid-body) |
+//! | `/api/...` | the JSON upstream services of ch10 (location, sun, weather): see `upstream.rs`; they wait their own latencies |
+//!
+//! The site records every request it serves: its path, when it arrived, and when its last byte
+//! went out ([`LocalSite::spans`]), beside its peak-concurrency counter. That is what `--timeline`
+//! draws, so the lesson code needs no instrumentation.
 //!
 //! Because `/fault/{kind}/...` accepts any suffix, `--base-url http://127.0.0.1:PORT/fault/500`
 //! makes every page of a program fail. Tests that need one faulty page among good ones add it with
@@ -23,13 +28,15 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::body::{Body, Bytes};
+use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::{Path, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
@@ -38,6 +45,11 @@ use axum::routing::get;
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use tokio::sync::oneshot;
 use url::Url;
+
+use crate::cli::{Net, join};
+use crate::timeline::Span;
+
+mod upstream;
 
 /// A fault the site can be asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -114,6 +126,21 @@ struct Inner {
     in_flight: AtomicUsize,
     peak: AtomicUsize,
     served: AtomicUsize,
+    /// Every request, in order of arrival: its path, its arrival, and when its last byte left.
+    log: Mutex<Vec<(String, Instant, Option<Instant>)>>,
+}
+
+impl Inner {
+    fn new(cfg: SiteConfig) -> Inner {
+        Inner {
+            faults: cfg.faults.iter().cloned().collect(),
+            cfg,
+            in_flight: AtomicUsize::new(0),
+            peak: AtomicUsize::new(0),
+            served: AtomicUsize::new(0),
+            log: Mutex::new(Vec::new()),
+        }
+    }
 }
 
 /// The running site. It stops when this value is dropped.
@@ -140,13 +167,7 @@ impl LocalSite {
         listener.set_nonblocking(true)?;
         let addr: SocketAddr = listener.local_addr()?;
         let url = Url::parse(&format!("http://{addr}/")).map_err(io::Error::other)?;
-        let inner = Arc::new(Inner {
-            faults: cfg.faults.iter().cloned().collect(),
-            cfg,
-            in_flight: AtomicUsize::new(0),
-            peak: AtomicUsize::new(0),
-            served: AtomicUsize::new(0),
-        });
+        let inner = Arc::new(Inner::new(cfg));
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("local-site")
@@ -184,7 +205,7 @@ impl LocalSite {
 
     /// The full URL of a path on this site.
     pub fn url_for(&self, path: &str) -> String {
-        crate::cli::join(self.url.as_str(), path)
+        join(self.url.as_str(), path)
     }
 
     /// The most requests that were being answered at the same moment: 1 for a strictly
@@ -196,6 +217,22 @@ impl LocalSite {
     /// How many requests have been answered (or started answering).
     pub fn requests_served(&self) -> usize {
         self.inner.served.load(Ordering::SeqCst)
+    }
+
+    /// Every request served so far, in order of arrival, for [`crate::timeline`]: labelled with
+    /// its path (and query), from its arrival to its last byte out, measured from the first
+    /// arrival. A request still being answered ends now.
+    pub fn spans(&self) -> Vec<Span> {
+        let log = self.inner.log.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(origin) = log.first().map(|(_, arrived, _)| *arrived) else {
+            return Vec::new();
+        };
+        let now = Instant::now();
+        log.iter()
+            .map(|(path, arrived, done)| {
+                Span::between(path.clone(), origin, *arrived, done.unwrap_or(now))
+            })
+            .collect()
     }
 }
 
@@ -210,8 +247,67 @@ impl Drop for LocalSite {
     }
 }
 
+/// Where a network program's pages come from: the embedded site (the default), `--base-url`, or
+/// `--live`.
+#[derive(Debug)]
+pub enum Source {
+    /// The embedded site, running on 127.0.0.1 for as long as this value lives.
+    Local(LocalSite),
+    /// `--base-url`.
+    Url(Url),
+    /// `--live`: the course's real sites.
+    Live,
+}
+
+impl Source {
+    /// Starts the embedded site, with its latency scaled by `time_scale`, unless `--base-url` or
+    /// `--live` was given. Keep the returned value alive while downloading: dropping a
+    /// `Source::Local` stops the site.
+    pub fn from_flags(net: &Net, time_scale: f64) -> io::Result<Source> {
+        Ok(if net.live {
+            Source::Live
+        } else if let Some(url) = &net.base_url {
+            Source::Url(url.clone())
+        } else {
+            Source::Local(LocalSite::start(SiteConfig {
+                time_scale,
+                ..SiteConfig::default()
+            })?)
+        })
+    }
+
+    /// The base URL to put paths under; `live` is the course's real site for this program.
+    pub fn base(&self, live: &str) -> String {
+        let base = match self {
+            Source::Local(site) => site.url().as_str().to_owned(),
+            Source::Url(url) => url.as_str().to_owned(),
+            Source::Live => live.to_owned(),
+        };
+        base.trim_end_matches('/').to_owned()
+    }
+
+    /// `base/path`, keeping any path the base already has (`--base-url http://h/fault/404`).
+    pub fn url_for(&self, live: &str, path: &str) -> String {
+        join(&self.base(live), path)
+    }
+
+    /// True for `--live`.
+    pub fn is_live(&self) -> bool {
+        matches!(self, Source::Live)
+    }
+
+    /// The embedded site, when it is the source.
+    pub fn site(&self) -> Option<&LocalSite> {
+        match self {
+            Source::Local(site) => Some(site),
+            _ => None,
+        }
+    }
+}
+
 fn router(inner: Arc<Inner>) -> Router {
     Router::new()
+        .merge(upstream::router(&inner.cfg))
         .route("/", get(index))
         .route("/{n}", get(episode))
         .route("/episodes/show/{n}/{slug}", get(article))
@@ -220,22 +316,86 @@ fn router(inner: Arc<Inner>) -> Router {
         .route("/fault/{kind}", get(fault_route))
         .route("/fault/{kind}/{*rest}", get(fault_route_rest))
         .layer(middleware::from_fn_with_state(Arc::clone(&inner), latency))
+        .layer(middleware::from_fn_with_state(Arc::clone(&inner), record))
         .with_state(inner)
 }
 
-/// Every response waits its path's latency; configured faults replace the page.
-async fn latency(State(inner): State<Arc<Inner>>, req: Request, next: Next) -> Response {
+/// The outermost layer: counts and logs every request from its arrival until its response body
+/// has been sent (or dropped, when the client went away).
+async fn record(State(inner): State<Arc<Inner>>, req: Request, next: Next) -> Response {
     let now = inner.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
     inner.peak.fetch_max(now, Ordering::SeqCst);
     inner.served.fetch_add(1, Ordering::SeqCst);
+    let label = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| req.uri().path().to_owned(), ToString::to_string);
+    let index = {
+        let mut log = inner.log.lock().unwrap_or_else(PoisonError::into_inner);
+        log.push((label, Instant::now(), None));
+        log.len() - 1
+    };
+    let finished = Finished { inner, index };
+    let (parts, body) = next.run(req).await.into_parts();
+    Response::from_parts(parts, Body::new(Tracked { body, finished }))
+}
+
+/// Marks its request finished when dropped, which hyper does once the body's last frame is out.
+struct Finished {
+    inner: Arc<Inner>,
+    index: usize,
+}
+
+impl Drop for Finished {
+    fn drop(&mut self) {
+        self.inner.in_flight.fetch_sub(1, Ordering::SeqCst);
+        let mut log = self.inner.log.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(entry) = log.get_mut(self.index) {
+            entry.2 = Some(Instant::now());
+        }
+    }
+}
+
+/// A response body that carries its request's [`Finished`] marker; otherwise it is the body
+/// itself (same frames, same size hint, so `Content-Length` is kept).
+struct Tracked {
+    body: Body,
+    // Never read: it is here to be dropped with the body.
+    #[allow(dead_code)]
+    finished: Finished,
+}
+
+impl HttpBody for Tracked {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, axum::Error>>> {
+        Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
+    }
+}
+
+/// Every page waits its path's latency (the `/api/` services wait their own); configured faults
+/// replace the page.
+async fn latency(State(inner): State<Arc<Inner>>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
-    tokio::time::sleep(inner.latency_for(&path)).await;
-    let response = match inner.faults.get(&path) {
+    if !path.starts_with("/api/") {
+        tokio::time::sleep(inner.latency_for(&path)).await;
+    }
+    match inner.faults.get(&path) {
         Some(&fault) => fault_response(fault).await,
         None => next.run(req).await,
-    };
-    inner.in_flight.fetch_sub(1, Ordering::SeqCst);
-    response
+    }
 }
 
 impl Inner {
@@ -443,6 +603,12 @@ async fn fault_response(fault: Fault) -> Response {
 mod tests {
     use super::*;
 
+    fn first_h1(html: &str) -> Option<String> {
+        let doc = scraper::Html::parse_document(html);
+        let h1 = doc.select(&scraper::Selector::parse("h1").unwrap()).next()?;
+        Some(h1.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" "))
+    }
+
     fn fast() -> LocalSite {
         LocalSite::start(SiteConfig {
             time_scale: 0.01,
@@ -469,7 +635,7 @@ mod tests {
             .unwrap()
             .text()
             .unwrap();
-        assert_eq!(crate::html::first_h1(&html), Some(episode_title(375)));
+        assert_eq!(first_h1(&html), Some(episode_title(375)));
         assert!(
             html.len() > 10_000,
             "a realistic page size, got {}",
@@ -493,11 +659,9 @@ mod tests {
             .unwrap()
             .text()
             .unwrap();
-        assert_eq!(crate::html::first_h1(&page), None);
-        let bin = get(&site.url_for("/fault/not-html")).unwrap();
-        assert!(!crate::http::is_html(
-            bin.headers().get(header::CONTENT_TYPE)
-        ));
+        assert_eq!(first_h1(&page), None);
+        let bin = get(&site.url_for("/fault/not-html")).unwrap().bytes().unwrap();
+        assert!(std::str::from_utf8(&bin).is_err(), "a body that is not text");
         let dropped = get(&site.url_for("/fault/drop/9")).and_then(|r| r.text());
         assert!(dropped.is_err(), "a cut connection must be an error");
         let slow = reqwest::blocking::Client::builder()
@@ -510,14 +674,26 @@ mod tests {
     }
 
     #[test]
+    fn records_each_request_until_its_last_byte() {
+        let site = fast();
+        assert!(site.spans().is_empty());
+        let client = reqwest::blocking::Client::new();
+        for n in [375, 376] {
+            client.get(site.url_for(&format!("/{n}?x=1"))).send().unwrap().text().unwrap();
+        }
+        let spans = site.spans();
+        let labels: Vec<&str> = spans.iter().map(|s| s.label.as_str()).collect();
+        assert_eq!(labels, ["/375?x=1", "/376?x=1"]);
+        assert_eq!(spans[0].start, Duration::ZERO);
+        assert!(spans[0].end <= spans[1].start, "sequential: {spans:?}");
+        assert!(spans[1].end > spans[1].start, "{spans:?}");
+        assert_eq!(crate::timeline::peak(&spans), 1);
+        assert_eq!(site.peak_concurrency(), 1);
+    }
+
+    #[test]
     fn latency_is_realistic_and_scaled() {
-        let inner = Inner {
-            cfg: SiteConfig::default(),
-            faults: HashMap::new(),
-            in_flight: AtomicUsize::new(0),
-            peak: AtomicUsize::new(0),
-            served: AtomicUsize::new(0),
-        };
+        let inner = Inner::new(SiteConfig::default());
         for n in 375..=384 {
             let d = inner.latency_for(&format!("/{n}"));
             assert!((300..=500).contains(&d.as_millis()), "{d:?}");

@@ -1,0 +1,51 @@
+//! Small facts about the running process that several programs report.
+
+use std::any::Any;
+
+/// The message of a caught panic (`std::thread::JoinHandle::join`'s or `catch_unwind`'s `Err`):
+/// panics carry a `&str` or a `String`, or, rarely, something else.
+pub fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic with a non-text payload".to_owned()
+    }
+}
+
+/// This process's peak resident memory in kB (`VmHWM` in `/proc/self/status`); `None` where there
+/// is no `/proc` (not Linux).
+pub fn peak_memory_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// A memory figure in kB as `2.8 MB` (MB of 1,024 kB, as `ps` and `top` count), or `n/a` when it is unknown.
+pub fn megabytes(kb: Option<u64>) -> String {
+    kb.map_or_else(|| "n/a".to_owned(), |kb| format!("{:.1} MB", kb as f64 / 1024.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panic_payloads_become_text() {
+        let caught = std::panic::catch_unwind(|| panic!("boom {}", 7)).unwrap_err();
+        assert_eq!(panic_message(&*caught), "boom 7");
+        let caught = std::panic::catch_unwind(|| std::panic::panic_any(3_u8)).unwrap_err();
+        assert_eq!(panic_message(&*caught), "a panic with a non-text payload");
+    }
+
+    #[test]
+    fn memory_formats() {
+        assert_eq!(megabytes(Some(2048)), "2.0 MB");
+        assert_eq!(megabytes(None), "n/a");
+        #[cfg(target_os = "linux")]
+        assert!(peak_memory_kb().is_some_and(|kb| kb > 100));
+    }
+}
