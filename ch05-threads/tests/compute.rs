@@ -1,5 +1,6 @@
 //! Runs the real `compute_it` and `compute_threaded` binaries on small inputs and checks the
-//! work they report against an independent oracle.
+//! work they report against an independent oracle, `compute_threaded --factor`'s factor line,
+//! and its `--timeline` chart.
 
 use course_kit::fmt::thousands;
 use course_kit::testing::run;
@@ -17,6 +18,10 @@ fn check_done_and_sum(out: &str, num: u64) {
         .strip_suffix(" sec.")
         .unwrap();
     assert!(secs.replace(',', "").parse::<f64>().is_ok(), "{done}");
+    check_sum(out, num);
+}
+
+fn check_sum(out: &str, num: u64) {
     let want = format!("Sum of the square roots: {}", thousands(oracle(num)));
     assert_eq!(out.lines().last(), Some(want.as_str()), "{out}");
 }
@@ -66,9 +71,142 @@ fn compute_threaded_defaults_to_the_available_parallelism() {
     check_done_and_sum(&out, 1000);
 }
 
+/// `Done in 0.03 sec. (factor: 1.95x)` → (0.03, 1.95).
+fn done_with_factor(out: &str) -> (f64, f64) {
+    let done = out
+        .lines()
+        .find(|l| l.starts_with("Done in "))
+        .unwrap_or_else(|| panic!("no `Done in` line: {out}"));
+    let rest = done.strip_prefix("Done in ").unwrap();
+    let (secs, factor) = rest
+        .split_once(" sec. (factor: ")
+        .unwrap_or_else(|| panic!("no factor: {done}"));
+    let factor = factor
+        .strip_suffix("x)")
+        .unwrap_or_else(|| panic!("{done}"));
+    // The course's `{:,.2f}`: two decimals.
+    assert_eq!(
+        factor.split_once('.').map(|(_, d)| d.len()),
+        Some(2),
+        "{done}"
+    );
+    let number = |s: &str| s.replace(',', "").parse::<f64>().unwrap();
+    (number(secs), number(factor))
+}
+
+#[test]
+fn compute_threaded_factor_is_measured_against_one_thread_in_the_same_run() {
+    let num = 3_000_000;
+    let (out, err, code) = run(
+        "compute_threaded",
+        &["--num", "3,000,000", "--workers", "2", "--factor"],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 4, "{out}");
+    // The one-thread loop runs first, in this run, then the threads.
+    let one = lines[0]
+        .strip_prefix("One thread first: ")
+        .and_then(|s| s.strip_suffix(" sec."))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(one.replace(',', "").parse::<f64>().is_ok(), "{out}");
+    assert_eq!(lines[1], "Doing math on 2 processors.");
+    let (secs, factor) = done_with_factor(&out);
+    assert!(secs >= 0.0, "{out}");
+    assert!(factor > 0.0 && factor.is_finite(), "{out}");
+    // The threads still do exactly the work asked.
+    check_sum(&out, num);
+}
+
+#[test]
+fn compute_threaded_without_factor_prints_the_plain_done_line() {
+    let (out, _, code) = run("compute_threaded", &["--num", "1000", "--workers", "2"]);
+    assert_eq!(code, Some(0));
+    assert!(
+        !out.contains("factor") && !out.contains("One thread first"),
+        "{out}"
+    );
+}
+
+/// The chart's rows (the lines ending in `|`): for each, the columns that hold `█`.
+fn chart_rows(out: &str) -> Vec<Vec<usize>> {
+    out.lines()
+        .filter(|l| l.ends_with('|'))
+        .map(|l| {
+            let bar = &l[l.find('|').unwrap() + '|'.len_utf8()..l.len() - 1];
+            bar.chars()
+                .enumerate()
+                .filter(|&(_, c)| c == '█')
+                .map(|(i, _)| i)
+                .collect()
+        })
+        .collect()
+}
+
+/// `N workers, at most M running at once` → (N, M).
+fn summary(out: &str) -> (usize, usize) {
+    let line = out.lines().last().unwrap();
+    let (n, rest) = line
+        .split_once(" workers, at most ")
+        .or_else(|| line.split_once(" worker, at most "))
+        .unwrap_or_else(|| panic!("no summary line: {out}"));
+    let m = rest
+        .strip_suffix(" running at once")
+        .unwrap_or_else(|| panic!("{line}"));
+    (n.parse().unwrap(), m.parse().unwrap())
+}
+
+#[test]
+fn compute_threaded_timeline_has_one_row_per_thread() {
+    for workers in [1, 3, 5] {
+        let w = workers.to_string();
+        let (out, err, code) = run(
+            "compute_threaded",
+            &["--num", "100000", "--workers", &w, "--timeline"],
+        );
+        assert_eq!(code, Some(0), "{err}");
+        // The chart comes after the run's normal output.
+        check_sum(&out[..out.find("thread 1 |").unwrap()], 100_000);
+        let rows = chart_rows(&out);
+        assert_eq!(rows.len(), workers, "{out}");
+        assert!(
+            rows.iter().all(|r| !r.is_empty()),
+            "every thread ran: {out}"
+        );
+        for n in 1..=workers {
+            assert!(out.contains(&format!("thread {n} |")), "{out}");
+        }
+        let (n, peak) = summary(&out);
+        assert_eq!(n, workers, "{out}");
+        assert!((1..=workers).contains(&peak), "{out}");
+    }
+}
+
+#[test]
+fn compute_threaded_timeline_shows_two_threads_running_at_once() {
+    // Slices big enough (~0.1 s each in a debug build) that the second thread starts long before
+    // the first one ends.
+    let (out, err, code) = run(
+        "compute_threaded",
+        &["--num", "20,000,000", "--workers", "2", "--timeline"],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let rows = chart_rows(&out);
+    assert_eq!(rows.len(), 2, "{out}");
+    assert!(
+        rows[0].iter().any(|col| rows[1].contains(col)),
+        "the two threads share a column: {out}"
+    );
+    assert_eq!(summary(&out), (2, 2), "{out}");
+    assert_eq!(
+        out.lines().last(),
+        Some("2 workers, at most 2 running at once")
+    );
+}
+
 #[test]
 fn bad_flags_exit_2_with_one_line() {
-    let cases: [(&str, &[&str], &str); 9] = [
+    let cases: [(&str, &[&str], &str); 12] = [
         ("compute_it", &["--num", "-5"], "--num"),
         ("compute_it", &["--num", "lots"], "--num"),
         ("compute_it", &["--num", "0"], "--num"),
@@ -78,6 +216,9 @@ fn bad_flags_exit_2_with_one_line() {
         ("compute_threaded", &["--workers", "two"], "--workers"),
         ("compute_threaded", &["--workers", "5000"], "--workers"),
         ("compute_it", &["--workers", "2"], "--workers"),
+        ("compute_it", &["--factor"], "--factor"),
+        ("compute_threaded", &["--factor", "yes"], "yes"),
+        ("compute_threaded", &["--timeline=no"], "--timeline"),
     ];
     for (bin, args, flag) in cases {
         let (out, err, code) = run(bin, args);

@@ -1,7 +1,7 @@
 //! Runs the real `threaded_prod` binary both ways: to the end with stdin at end-of-file, and
 //! cancelled by a newline on stdin (and by Ctrl-C), where the workers must stop promptly.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -92,31 +92,38 @@ fn start_and_wait_for_first_item() -> (Child, BufReader<std::process::ChildStdou
     (child, stdout, seen)
 }
 
-/// Reads the rest of stdout and waits for the exit; returns all lines and the time it took.
+/// Reads the rest of stdout and waits for the exit; returns all lines, the exit code, stderr and
+/// the time it took.
 fn finish(
     mut child: Child,
     mut stdout: BufReader<std::process::ChildStdout>,
     mut seen: Vec<String>,
     since: Instant,
-) -> (Vec<String>, Option<i32>, Duration) {
+) -> (Vec<String>, Option<i32>, String, Duration) {
     let mut line = String::new();
     while stdout.read_line(&mut line).unwrap() > 0 {
         seen.push(std::mem::take(&mut line));
     }
     let status = child.wait().unwrap();
-    (seen, status.code(), since.elapsed())
+    let took = since.elapsed();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    (seen, status.code(), err, took)
 }
 
+/// The workers stopped promptly, the summary came last, and the run did not reach its end.
+/// (Whether `Cancelling on your request!` is printed depends on what cancelled: see the tests.)
 fn assert_cancelled_cleanly(lines: &[String], took: Duration) {
     // Workers sleep up to 1.5 s at a time: ending well within that shows the sleeps were cut
     // short. 2 s is generous, to tolerate a loaded machine.
     assert!(
         took < Duration::from_secs(2),
         "took {took:?} after the request"
-    );
-    assert!(
-        lines.iter().any(|l| l == "Cancelling on your request!\n"),
-        "{lines:?}"
     );
     let last = lines.last().unwrap();
     assert!(last.starts_with("App exiting, total time: "), "{lines:?}");
@@ -135,10 +142,15 @@ fn a_newline_on_stdin_cancels_and_the_workers_stop_promptly() {
     stdin.write_all(b"\n").unwrap();
     stdin.flush().unwrap();
     let sent = Instant::now();
-    let (lines, code, took) = finish(child, stdout, seen, sent);
+    let (lines, code, err, took) = finish(child, stdout, seen, sent);
     drop(stdin);
-    assert_eq!(code, Some(0));
+    assert_eq!(code, Some(0), "{err}");
     assert_cancelled_cleanly(&lines, took);
+    assert!(
+        lines.iter().any(|l| l == "Cancelling on your request!\n"),
+        "{lines:?}"
+    );
+    assert!(!err.contains("Ctrl-C"), "{err}");
 }
 
 #[cfg(unix)]
@@ -151,30 +163,17 @@ fn ctrl_c_cancels_cleanly_with_the_summary() {
         .unwrap();
     assert!(killed.success());
     let sent = Instant::now();
-    let (lines, code, took) = finish(child, stdout, seen, sent);
+    let (lines, code, err, took) = finish(child, stdout, seen, sent);
     assert_eq!(code, Some(130), "the shell's exit code for Ctrl-C");
     assert_cancelled_cleanly(&lines, took);
-}
-
-#[test]
-fn a_panicking_worker_is_reported_and_the_others_are_stopped() {
-    let (out, err, code) = run(&["--time-scale", "0.01", "--panic-at-item", "3"]);
-    assert_eq!(code, Some(1), "{err}");
+    // The workspace's one Ctrl-C message, on stderr; the course's Enter message is not printed.
+    assert!(err.contains("Cancelled by Ctrl-C."), "{err}");
     assert!(
-        err.contains("thread 'producer 1'") && err.contains("injected fault at item 3"),
-        "{err}"
+        !lines
+            .iter()
+            .any(|l| l.contains("Cancelling on your request!")),
+        "{lines:?}"
     );
-    assert!(err.contains("error: a worker thread panicked"), "{err}");
-    assert!(
-        out.lines()
-            .last()
-            .unwrap()
-            .starts_with("App exiting, total time: "),
-        "{out}"
-    );
-    // The consumer went on through the poisoned lock: it processed the item pushed just before
-    // the panic (9) unless the stop came first, and never crashed itself.
-    assert!(!err.contains("thread 'consumer'"), "{err}");
 }
 
 #[test]

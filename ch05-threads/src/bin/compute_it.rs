@@ -1,8 +1,12 @@
 //! Does the course's pointless-but-heavy math on 30,000,000 numbers on one thread, and times it.
 //!
-//! Ports: src/05-threads/cpu_attempt/compute_it.py
+//! Ports: `src/05-threads/cpu_attempt/compute_it.py` (and `src/11-cython/perf/compute_it.py`,
+//! which runs the same loop on `--num 3000000`)
 //!
-//! Run: cargo run -p ch05-threads --bin compute_it --release
+//! Run: `cargo run -p ch05-threads --release --bin compute_it`
+//!
+//! Copy: nothing to add, std only (`do_math` is in this chapter's `src/lib.rs`, shared with
+//! `compute_threaded` and the benchmark so that all three time the same loop)
 //!
 //! Expect: `Done in 0.1x sec.` (Python takes ~4.7 s on the course's 2-core machine) and the sum
 //! of the square roots, printed so that the optimiser cannot delete the loop. One core is busy;
@@ -17,7 +21,7 @@ use std::time::Instant;
 
 use ch05_threads::{do_math, parse_num};
 use clap::Parser;
-use course_kit::{cprintln, fmt, style};
+use course_kit::fmt;
 
 /// The do_math loop on one thread, timed.
 #[derive(Parser, Debug)]
@@ -37,10 +41,6 @@ fn main() {
     let sum = do_math(0, args.num);
     let dt = t0.elapsed().as_secs_f64();
 
-    cprintln!(style::APP, "Done in {} sec.", fmt::secs(dt));
-    cprintln!(
-        style::APP,
-        "Sum of the square roots: {}",
-        fmt::thousands(sum as u64)
-    );
+    println!("Done in {} sec.", fmt::secs(dt));
+    println!("Sum of the square roots: {}", fmt::thousands(sum as u64));
 }

@@ -1,9 +1,11 @@
 //! Four greeter threads say hello while `main` does other work, waits a little for each of them,
 //! and exits without waiting for the slow ones.
 //!
-//! Ports: src/05-threads/hello_threads/hello.py
+//! Ports: `src/05-threads/hello_threads/hello.py`
 //!
-//! Run: cargo run -p ch05-threads --bin hello
+//! Run: `cargo run -p ch05-threads --bin hello`
+//!
+//! Copy: nothing to add, std only
 //!
 //! Expect: the greeters' `0. Hello there …` lines interleaved with `This is other work.` and `4`,
 //! then about 3 s of greetings, then `Done.`. Zoe (2 greetings) finishes; Sarah, Michael and Mark
@@ -18,6 +20,7 @@
 use std::convert::Infallible;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread::{self, JoinHandle};
+use std::time::Duration;
 
 use clap::Parser;
 use course_kit::cli::TimeScale;
@@ -40,17 +43,18 @@ struct Greeter {
 
 fn main() {
     let args = Args::parse();
-    let time = args.time;
+    // One of the course's seconds, scaled by `--time-scale`.
+    let second = args.time.secs(1.0);
 
     let greeters = [("Michael", 10), ("Sarah", 5), ("Zoe", 2), ("Mark", 11)]
-        .map(|(name, times)| spawn_greeter(name, times, time));
+        .map(|(name, times)| spawn_greeter(name, times, second));
 
     println!("This is other work.");
     println!("{}", 2 * 2);
 
     // Like the course's `join(timeout=1)`, one after the other: each wait has its own 1 s.
     for greeter in greeters {
-        if wait_at_most(&greeter, time.secs(1.0)) {
+        if wait_at_most(&greeter, second) {
             // It has ended, so this join returns at once. A greeter that panicked would show
             // up here as an `Err` carrying its panic; a greeting cannot fail, so just report it.
             if greeter.handle.join().is_err() {
@@ -64,13 +68,14 @@ fn main() {
     // Returning from main ends the process, and with it Michael, Sarah and Mark.
 }
 
-fn spawn_greeter(name: &'static str, times: u32, time: TimeScale) -> Greeter {
+/// Starts `greeter` on its own thread, pausing `pause` after each greeting.
+fn spawn_greeter(name: &'static str, times: u32, pause: Duration) -> Greeter {
     let (ended_tx, ended) = mpsc::channel();
     let handle = thread::spawn(move || {
         // The sender is dropped when this closure ends, whether it returns or panics, and
         // that is what wakes `wait_at_most`: the thread cannot forget to say it is done.
         let _ended = ended_tx;
-        greeter(name, times, time);
+        greeter(name, times, pause);
     });
     Greeter { handle, ended }
 }
@@ -81,7 +86,7 @@ fn spawn_greeter(name: &'static str, times: u32, time: TimeScale) -> Greeter {
 /// comes first, and wakes the moment the thread ends. The alternative, a loop of
 /// `handle.is_finished()` checks with short sleeps in between, works too but has to pick a
 /// polling interval: too short wastes CPU, too long waits longer than needed.
-fn wait_at_most(greeter: &Greeter, timeout: std::time::Duration) -> bool {
+fn wait_at_most(greeter: &Greeter, timeout: Duration) -> bool {
     match greeter.ended.recv_timeout(timeout) {
         Err(RecvTimeoutError::Disconnected) => true,
         Err(RecvTimeoutError::Timeout) => false,
@@ -89,9 +94,10 @@ fn wait_at_most(greeter: &Greeter, timeout: std::time::Duration) -> bool {
     }
 }
 
-fn greeter(name: &str, times: u32, time: TimeScale) {
+/// The course's `greeter(name, times)`.
+fn greeter(name: &str, times: u32, pause: Duration) {
     for n in 0..times {
         println!("{n}. Hello there {name}");
-        thread::sleep(time.secs(1.0));
+        thread::sleep(pause);
     }
 }

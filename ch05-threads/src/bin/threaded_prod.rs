@@ -1,15 +1,18 @@
 //! The two producers and the consumer of `sync_prod`, each on its own thread, sharing one queue;
 //! press Enter to cancel.
 //!
-//! Ports: src/05-threads/basic_threads/threaded_prod.py
+//! Ports: `src/05-threads/basic_threads/threaded_prod.py`
 //!
-//! Run: cargo run -p ch05-threads --bin threaded_prod
+//! Run: `cargo run -p ch05-threads --bin threaded_prod`
+//!
+//! Copy: `cargo add anstream anstyle rand`
 //!
 //! Expect: a red `Press enter to cancel...`, then generated and processed lines interleaved,
 //! each item processed soon after it is made; about 20 s in all instead of sync_prod's 60 s
-//! (`--time-scale 0.01` for 0.2 s). Enter (or Ctrl-C) prints `Cancelling on your request!` and
-//! the total time at once. With no terminal (`< /dev/null`, CI) stdin is at end-of-file, which is
-//! not a request to cancel: the program runs to the end.
+//! (`--time-scale 0.01` for 0.2 s). Enter prints `Cancelling on your request!` and the total time
+//! at once; Ctrl-C prints `Cancelled by Ctrl-C.` on stderr, the total time, and exits with 130.
+//! With no terminal (`< /dev/null`, CI) stdin is at end-of-file, which is not a request to
+//! cancel: the program runs to the end.
 //!
 //! Python vs Rust: the course marks its threads `daemon` and, on cancel, just stops waiting for
 //! them: they die when the process exits, wherever they were. Rust cannot kill a thread either,
@@ -20,18 +23,25 @@
 use std::collections::VecDeque;
 use std::io;
 use std::process::ExitCode;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use anstyle::{AnsiColor, Style};
 use anyhow::{Context, bail};
-use ch05_threads::StopSignal;
 use clap::Parser;
 use course_kit::cli::{Seed, TimeScale};
-use course_kit::{cprintln, fmt, interrupt, style};
+use course_kit::{fmt, interrupt};
 use rand::Rng;
+
+/// The course's colour for producers (colorama's `Fore.YELLOW`).
+const PRODUCER: Style = AnsiColor::Yellow.on_default();
+/// The course's colour for the consumer (colorama's `Fore.CYAN`).
+const CONSUMER: Style = AnsiColor::Cyan.on_default();
+/// The course's colour for the prompt (colorama's `Fore.RED`).
+const PROMPT: Style = AnsiColor::Red.on_default();
 
 /// Two producers and a consumer on three threads; press Enter to cancel.
 #[derive(Parser, Debug)]
@@ -44,74 +54,64 @@ struct Args {
     /// How many items each producer makes (the consumer processes twice as many)
     #[arg(long, value_name = "N", default_value_t = 20)]
     items: u64,
-    /// Fault injection for the tests: producer 1 panics at item N while holding the queue's lock
-    #[arg(long, value_name = "N", hide = true)]
-    panic_at_item: Option<u64>,
 }
 
 /// An item carries when it was made, so the consumer can say how long it waited.
 type Item = (u64, Instant);
-/// The list the three threads share. `Arc` gives each thread an owner of it; `Mutex` lets only
-/// one of them touch it at a time.
-type Shared = Arc<Mutex<VecDeque<Item>>>;
 
 /// How often main looks at its workers, as the course's `join(0.001)` loop does.
 const TICK: Duration = Duration::from_millis(10);
 
-/// Why main stopped waiting.
-#[derive(Debug, PartialEq)]
-enum Outcome {
-    Finished,
-    Cancelled,
-    Interrupted,
-    WorkerPanicked,
-}
-
 fn main() -> ExitCode {
-    course_kit::exit::report(run())
+    // First thing: a Ctrl-C that came before the handler is installed would end the process
+    // without the summary.
+    let ctrl_c = interrupt::flag();
+    course_kit::exit::report(run(Args::parse(), &ctrl_c))
 }
 
-fn run() -> anyhow::Result<ExitCode> {
-    let args = Args::parse();
-    let ctrl_c = interrupt::flag();
-    let t0 = Instant::now();
-    cprintln!(style::APP, "App started.");
-
-    let data: Shared = Arc::default();
-    let stop = Arc::new(StopSignal::new());
+fn run(args: Args, ctrl_c: &AtomicBool) -> anyhow::Result<ExitCode> {
+    // One of the course's seconds, scaled by `--time-scale`.
+    let second = args.time.secs(1.0);
+    // One random stream per producer, as in sync_prod, so the same seed makes the same waits.
     let seed = args.seed.value();
-    let cancel = spawn_cancel_listener();
+    let (rng1, rng2) = (Seed::rng_for(seed, 0), Seed::rng_for(seed, 1));
+    let t0 = Instant::now();
+    println!("App started.");
 
+    // New: one list for three threads. `Arc` gives each thread an owner of it; `Mutex` lets
+    // only one of them touch it at a time.
+    let data = Arc::new(Mutex::new(VecDeque::new()));
+    let stop = Arc::new(StopSignal::new()); // New: how main asks the workers to stop.
+    let cancel = spawn_cancel_listener(); // New: the course's fourth thread.
+
+    // New: each worker gets its own handles to the list and the stop signal, moved into its
+    // thread; the thread's name is what its panic message would show.
     let mut workers = Vec::new();
-    for n in 0..2 {
-        let (data, stop, time) = (Arc::clone(&data), Arc::clone(&stop), args.time);
-        let mut rng = Seed::rng_for(seed, n);
-        let panic_at = if n == 0 { args.panic_at_item } else { None };
-        let items = args.items;
-        workers.push(spawn(format!("producer {}", n + 1), move || {
-            generate_data(items, &data, &mut rng, time, &stop, panic_at);
-        })?);
+    for (name, mut rng) in [("producer 1", rng1), ("producer 2", rng2)] {
+        let (data, stop, items) = (Arc::clone(&data), Arc::clone(&stop), args.items);
+        let work = move || generate_data(items, &data, &mut rng, second, &stop);
+        workers.push(spawn(name, work).with_context(|| format!("cannot start {name}"))?);
     }
-    let (items, time) = (2 * args.items, args.time);
-    let consumer_stop = Arc::clone(&stop);
-    workers.push(spawn("consumer".into(), move || {
-        process_data(items, &data, time, &consumer_stop);
-    })?);
+    let (items, consumer_stop) = (2 * args.items, Arc::clone(&stop));
+    let work = move || process_data(items, &data, second, &consumer_stop);
+    workers.push(spawn("consumer", work).context("cannot start the consumer")?);
 
-    let outcome = wait_for(&mut workers, &cancel, || ctrl_c.load(Ordering::Relaxed));
-    if matches!(outcome, Outcome::Cancelled | Outcome::Interrupted) {
-        cprintln!(style::APP, "Cancelling on your request!");
+    // New: wait for all three, for Enter, or for Ctrl-C, whichever comes first.
+    let outcome = wait_for(&mut workers, &cancel, ctrl_c);
+    match outcome {
+        Outcome::Cancelled => println!("Cancelling on your request!"),
+        Outcome::Interrupted => interrupt::announce(),
+        Outcome::Finished | Outcome::WorkerPanicked => {}
     }
-    // Tell the workers that are still running to stop, and wait for them: they wake from their
-    // sleeps at once, so this takes milliseconds, not the rest of their 20 s.
+    // New: tell the workers that are still running to stop, and wait for them: they wake from
+    // their sleeps at once, so this takes milliseconds, not the rest of their 20 s.
     stop.request();
     let mut panicked = outcome == Outcome::WorkerPanicked;
     for worker in workers {
         panicked |= worker.join().is_err();
     }
 
-    cprintln!(
-        style::APP,
+    println!(
         "App exiting, total time: {} sec.",
         fmt::secs(t0.elapsed().as_secs_f64())
     );
@@ -120,17 +120,72 @@ fn run() -> anyhow::Result<ExitCode> {
         bail!("a worker thread panicked, so the others were told to stop");
     }
     Ok(match outcome {
-        Outcome::Interrupted => ExitCode::from(130), // the shell's convention for Ctrl-C
+        Outcome::Interrupted => interrupt::exit_code(),
         _ => ExitCode::SUCCESS,
     })
 }
 
+/// Makes `num` items, pausing half a second to a second and a half after each.
+fn generate_data(
+    num: u64,
+    data: &Mutex<VecDeque<Item>>, // New: shared, behind a lock.
+    rng: &mut impl Rng,
+    second: Duration,
+    stop: &StopSignal, // New
+) {
+    for idx in 1..=num {
+        if stop.is_requested() {
+            return; // New: main asked us to stop.
+        }
+        lock(data).push_back((idx * idx, Instant::now())); // New: lock, push, unlock at once.
+        anstream::println!("{PRODUCER} -- generated item {idx}{PRODUCER:#}");
+        stop.sleep(second.mul_f64(rng.random_range(0.5..1.5))); // New: a sleep main can cut short.
+    }
+}
+
+/// Processes `num` items, oldest first, pausing half a second after each.
+fn process_data(
+    num: u64,
+    data: &Mutex<VecDeque<Item>>, // New: shared, behind a lock.
+    second: Duration,
+    stop: &StopSignal, // New
+) {
+    let mut processed = 0;
+    while processed < num && !stop.is_requested() {
+        // New: `&& !stop.is_requested()`, main may ask us to stop.
+        // New: the lock is held for this one statement only: a guard that lived on through the
+        // sleeps below would block both producers while the consumer sleeps.
+        let next = lock(data).pop_front();
+        let Some((value, made)) = next else {
+            // New: the producers may not have made the next item yet: poll again in 10 ms, as
+            // the course does. A `Condvar` would wake the consumer the moment an item arrives
+            // instead (and a channel does that for you: `std::sync::mpsc` or ch04's async
+            // queue); the course's point here is the shared list, so it keeps the simple poll.
+            stop.sleep(second / 100);
+            continue;
+        };
+        processed += 1;
+        anstream::println!(
+            "{CONSUMER} +++ Processed value {value} after {:.2} sec.{CONSUMER:#}",
+            made.elapsed().as_secs_f64()
+        );
+        stop.sleep(second / 2); // New: a sleep main can cut short.
+    }
+}
+
+/// Locks the shared list even if a thread panicked while holding the lock.
+///
+/// A panic while the lock is held *poisons* the mutex, and `lock()` then returns an error, to
+/// warn that the data may be half-updated. Here the only things done under the lock are one
+/// `push_back` or one `pop_front`, which cannot leave the queue half-changed, so the data is
+/// sound and it is right to carry on; main still reports the panic when it joins that thread.
+fn lock(data: &Mutex<VecDeque<Item>>) -> MutexGuard<'_, VecDeque<Item>> {
+    data.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 /// A named thread, so that a panic message says which worker it was.
-fn spawn(name: String, work: impl FnOnce() + Send + 'static) -> anyhow::Result<JoinHandle<()>> {
-    thread::Builder::new()
-        .name(name.clone())
-        .spawn(work)
-        .with_context(|| format!("cannot start the {name} thread"))
+fn spawn(name: &str, work: impl FnOnce() + Send + 'static) -> io::Result<JoinHandle<()>> {
+    thread::Builder::new().name(name.to_owned()).spawn(work)
 }
 
 /// The course's fourth thread: prompt, then block reading a line. A line means "cancel".
@@ -140,7 +195,7 @@ fn spawn(name: String, work: impl FnOnce() + Send + 'static) -> anyhow::Result<J
 fn spawn_cancel_listener() -> Receiver<()> {
     let (cancel_tx, cancel) = mpsc::channel();
     thread::spawn(move || {
-        cprintln!(style::PROMPT, "Press enter to cancel...");
+        anstream::println!("{PROMPT}Press enter to cancel...{PROMPT:#}");
         let mut line = String::new();
         // `Ok(0)` is end-of-file: there is no terminal (CI, `< /dev/null`), so nobody can press
         // Enter and nobody asked to cancel. Only a real line (even an empty one, "\n") cancels.
@@ -153,11 +208,21 @@ fn spawn_cancel_listener() -> Receiver<()> {
     cancel
 }
 
-/// Main's loop: until every worker has ended, the user cancels, or a worker panics.
+/// Why main stopped waiting.
+#[derive(Debug, PartialEq)]
+enum Outcome {
+    Finished,
+    Cancelled,
+    Interrupted,
+    WorkerPanicked,
+}
+
+/// Main's loop: until every worker has ended, the user cancels (Enter or Ctrl-C), or a worker
+/// panics.
 fn wait_for(
     workers: &mut Vec<JoinHandle<()>>,
     cancel: &Receiver<()>,
-    interrupted: impl Fn() -> bool,
+    ctrl_c: &AtomicBool,
 ) -> Outcome {
     loop {
         // Join the workers that have already ended (that cannot block); a panicked one makes
@@ -170,7 +235,7 @@ fn wait_for(
         if workers.is_empty() {
             return Outcome::Finished;
         }
-        if interrupted() {
+        if ctrl_c.load(Ordering::Relaxed) {
             return Outcome::Interrupted;
         }
         match cancel.recv_timeout(TICK) {
@@ -182,60 +247,202 @@ fn wait_for(
     }
 }
 
-/// Locks the shared list even if a thread panicked while holding the lock.
+/// A "please stop" message for worker threads, with a sleep that it interrupts.
 ///
-/// A panic while the lock is held *poisons* the mutex, and `lock()` then returns an error, to
-/// warn that the data may be half-updated. Here the only things done under the lock are one
-/// `push_back` or one `pop_front`, which cannot leave the queue half-changed, so the data is
-/// sound and it is right to carry on; main still reports the panic when it joins that thread.
-fn lock(data: &Shared) -> MutexGuard<'_, VecDeque<Item>> {
-    data.lock().unwrap_or_else(PoisonError::into_inner)
+/// Python's `threaded_prod` cannot stop its threads: it marks them `daemon` and they die when
+/// the process ends, wherever they were. Rust has no way to kill a thread either (and killing
+/// one that holds a lock would leave the lock held forever). The safe way is to *ask*: workers
+/// check [`is_requested`](Self::is_requested) at the top of each loop and sleep with
+/// [`sleep`](Self::sleep), which returns at once when a stop is requested.
+///
+/// Why a `Condvar` and not an `AtomicBool` polled in a loop of short sleeps: a condition
+/// variable wakes the sleeper the moment [`request`](Self::request) is called, with no polling
+/// interval to choose and no CPU spent checking a flag that has not changed.
+#[derive(Debug, Default)]
+struct StopSignal {
+    stopped: Mutex<bool>,
+    wake: Condvar,
 }
 
-fn generate_data(
-    num: u64,
-    data: &Shared,
-    rng: &mut impl Rng,
-    time: TimeScale,
-    stop: &StopSignal,
-    panic_at: Option<u64>,
-) {
-    for idx in 1..=num {
-        if stop.is_requested() {
-            return;
-        }
-        {
-            let mut queue = lock(data);
-            queue.push_back((idx * idx, Instant::now()));
-            if panic_at == Some(idx) {
-                panic!("injected fault at item {idx}, while holding the queue's lock");
-            }
-        } // The lock is released here, before printing and sleeping.
-        cprintln!(style::PRODUCER, " -- generated item {idx}");
-        stop.sleep(time.secs(rng.random_range(0.5..1.5)));
+impl StopSignal {
+    /// A signal that has not been given yet.
+    fn new() -> Self {
+        Self::default()
+    }
+
+    /// Asks every worker to stop, and wakes those sleeping in [`sleep`](Self::sleep).
+    fn request(&self) {
+        *self.lock() = true;
+        self.wake.notify_all();
+    }
+
+    /// True once [`request`](Self::request) has been called.
+    fn is_requested(&self) -> bool {
+        *self.lock()
+    }
+
+    /// Sleeps for `d`, or less if a stop is requested meanwhile. Returns true if the whole
+    /// time was slept, false if the sleep was cut short (or a stop was already requested).
+    fn sleep(&self, d: Duration) -> bool {
+        let stopped = self.lock();
+        // `wait_timeout_while` re-checks the condition after every wake-up, so a spurious
+        // wake-up cannot end the sleep early.
+        let (stopped, _) = self
+            .wake
+            .wait_timeout_while(stopped, d, |stopped| !*stopped)
+            .unwrap_or_else(PoisonError::into_inner);
+        !*stopped
+    }
+
+    fn lock(&self) -> MutexGuard<'_, bool> {
+        // A bool cannot be left half-written by a thread that panicked while holding the lock,
+        // so a poisoned lock is still perfectly usable here.
+        self.stopped.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
-fn process_data(num: u64, data: &Shared, time: TimeScale, stop: &StopSignal) {
-    let mut processed = 0;
-    while processed < num && !stop.is_requested() {
-        // The lock is held for this one statement only: a guard that lived on through the
-        // sleeps below would block both producers while the consumer sleeps.
-        let next = lock(data).pop_front();
-        let Some((value, made)) = next else {
-            // Nothing yet: poll again in 10 ms, as the course does. A `Condvar` would wake the
-            // consumer the moment an item arrives instead (and a channel does that for you:
-            // `std::sync::mpsc` or ch04's async queue); the course's point here is the shared
-            // list, so it keeps the simple poll.
-            stop.sleep(time.secs(0.01));
-            continue;
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
+
+    #[test]
+    fn stop_signal_cuts_a_sleep_short() {
+        let stop = Arc::new(StopSignal::new());
+        let worker = {
+            let stop = Arc::clone(&stop);
+            thread::spawn(move || stop.sleep(Duration::from_secs(60)))
         };
-        processed += 1;
-        cprintln!(
-            style::CONSUMER,
-            " +++ Processed value {value} after {:.2} sec.",
-            made.elapsed().as_secs_f64()
+        let t0 = Instant::now();
+        stop.request();
+        assert!(!worker.join().unwrap(), "the sleep was cut short");
+        assert!(t0.elapsed() < Duration::from_secs(5));
+    }
+
+    #[test]
+    fn stop_signal_sleeps_the_full_time_when_not_stopped() {
+        let stop = StopSignal::new();
+        let t0 = Instant::now();
+        assert!(stop.sleep(Duration::from_millis(30)));
+        assert!(t0.elapsed() >= Duration::from_millis(30));
+        assert!(!stop.is_requested());
+    }
+
+    #[test]
+    fn stop_signal_wakes_every_sleeper() {
+        let stop = Arc::new(StopSignal::new());
+        let sleepers: Vec<_> = (0..4)
+            .map(|_| {
+                let stop = Arc::clone(&stop);
+                thread::spawn(move || stop.sleep(Duration::from_secs(600)))
+            })
+            .collect();
+        thread::sleep(Duration::from_millis(20));
+        stop.request();
+        for s in sleepers {
+            assert!(!s.join().unwrap());
+        }
+        // Once requested, a sleep returns at once.
+        assert!(!stop.sleep(Duration::from_secs(600)));
+    }
+
+    /// The test's own fault: a thread that panics while holding the queue's lock, poisoning it.
+    fn poison(data: &Arc<Mutex<VecDeque<Item>>>) {
+        let data = Arc::clone(data);
+        let died = thread::spawn(move || {
+            let _guard = data.lock().unwrap();
+            panic!("a fault injected by the test, while holding the queue's lock");
+        })
+        .join();
+        assert!(died.is_err());
+    }
+
+    #[test]
+    fn producer_and_consumer_carry_on_through_a_poisoned_lock() {
+        let data = Arc::new(Mutex::new(VecDeque::new()));
+        poison(&data);
+        assert!(data.is_poisoned());
+        let stop = StopSignal::new();
+        let mut rng = StdRng::seed_from_u64(1);
+        generate_data(3, &data, &mut rng, Duration::ZERO, &stop);
+        assert_eq!(
+            lock(&data).len(),
+            3,
+            "the producer pushed through the poison"
         );
-        stop.sleep(time.secs(0.5));
+        process_data(3, &data, Duration::ZERO, &stop);
+        assert!(
+            lock(&data).is_empty(),
+            "the consumer popped through the poison"
+        );
+    }
+
+    #[test]
+    fn the_consumer_stops_when_asked_even_while_waiting_for_items() {
+        let data = Mutex::new(VecDeque::new());
+        let stop = StopSignal::new();
+        thread::scope(|s| {
+            let consumer = s.spawn(|| process_data(5, &data, Duration::from_secs(1), &stop));
+            thread::sleep(Duration::from_millis(30));
+            stop.request();
+            consumer.join().unwrap();
+        });
+    }
+
+    fn no_cancel() -> (mpsc::Sender<()>, Receiver<()>) {
+        mpsc::channel()
+    }
+
+    #[test]
+    fn main_sees_a_panicked_worker() {
+        let (_tx, cancel) = no_cancel();
+        let fine = spawn("fine", || thread::sleep(Duration::from_millis(50))).unwrap();
+        let faulty = spawn("producer 1", || panic!("a fault injected by the test")).unwrap();
+        assert_eq!(faulty.thread().name(), Some("producer 1"));
+        let mut workers = vec![fine, faulty];
+        let ctrl_c = AtomicBool::new(false);
+        assert_eq!(
+            wait_for(&mut workers, &cancel, &ctrl_c),
+            Outcome::WorkerPanicked
+        );
+    }
+
+    #[test]
+    fn main_waits_for_every_worker_then_finishes() {
+        let (_tx, cancel) = no_cancel();
+        let ends = Arc::new(Mutex::new(0));
+        let mut workers: Vec<_> = [10, 40, 20]
+            .map(|ms| {
+                let ends = Arc::clone(&ends);
+                spawn("w", move || {
+                    thread::sleep(Duration::from_millis(ms));
+                    *ends.lock().unwrap() += 1;
+                })
+                .unwrap()
+            })
+            .into();
+        let ctrl_c = AtomicBool::new(false);
+        assert_eq!(wait_for(&mut workers, &cancel, &ctrl_c), Outcome::Finished);
+        assert_eq!(*ends.lock().unwrap(), 3);
+        assert!(workers.is_empty());
+    }
+
+    #[test]
+    fn enter_and_ctrl_c_end_the_wait() {
+        let long = || spawn("w", || thread::sleep(Duration::from_millis(300))).unwrap();
+        let (tx, cancel) = no_cancel();
+        tx.send(()).unwrap();
+        let ctrl_c = AtomicBool::new(false);
+        assert_eq!(
+            wait_for(&mut vec![long()], &cancel, &ctrl_c),
+            Outcome::Cancelled
+        );
+        let (_tx, cancel) = no_cancel();
+        ctrl_c.store(true, Ordering::Relaxed);
+        assert_eq!(
+            wait_for(&mut vec![long()], &cancel, &ctrl_c),
+            Outcome::Interrupted
+        );
     }
 }
