@@ -1,19 +1,22 @@
 //! One executor API, three pools behind it: Rust's answer to `concurrent.futures`.
 //!
 //! ```no_run
-//! use ch08_pools::executor::{Executor, ThreadPoolExecutor};
+//! use ch08_pools::executor::{Executor, ProcessPoolExecutor};
 //!
 //! fn square(x: u64) -> u64 {
 //!     x * x
 //! }
 //!
-//! let executor = ThreadPoolExecutor::new(4)?; // or ProcessPoolExecutor::new(4)?
-//! let work: Vec<_> = (1..=3).map(|x| executor.submit(square, x)).collect();
-//! executor.shutdown(); // waits for every task, like leaving Python's `with` block
-//! for future in work {
-//!     println!("{}", future.result()?);
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     procspawn::init(); // first line of main: a worker process runs this same executable
+//!     let executor = ProcessPoolExecutor::new(4)?; // or ThreadPoolExecutor::new(4)?
+//!     let work: Vec<_> = (1..=3).map(|x| executor.submit(square, x)).collect();
+//!     executor.shutdown(); // waits for every task, like leaving Python's `with` block
+//!     for future in work {
+//!         println!("{}", future.result()?);
+//!     }
+//!     Ok(())
 //! }
-//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! | executor | runs each task on | pick it for |
@@ -26,9 +29,13 @@
 //! code that submits: the task is a plain `fn` (not a closure: a closure's captures cannot be
 //! sent to another process) and its argument and result are [`Portable`]: serde-serialisable,
 //! like Python's picklable.
+//!
+//! Every executor also notes when each task started and finished ([`Executor::run_log`]), as
+//! seen from this process, for a chart of what ran when; the tasks themselves know nothing of it.
+//!
+//! This module depends on std, serde, procspawn and rayon only, so that it can be copied whole
+//! into another project (`mod executor;`).
 
-use std::any::Any;
-use std::cell::RefCell;
 use std::io;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::mpsc::{self, Receiver, Sender};
@@ -50,6 +57,9 @@ pub trait Executor {
 
     /// Waits until every submitted task has finished, then stops the workers.
     fn shutdown(self);
+
+    /// A handle on the pool's record of when each task ran; it stays readable after `shutdown`.
+    fn run_log(&self) -> RunLog;
 }
 
 /// Why a task gave no result.
@@ -94,21 +104,59 @@ impl<R> TaskFuture<R> {
     }
 }
 
+/// When one task ran, as this process saw it: from the moment a worker took it to the moment its
+/// result was back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ran {
+    /// A worker took the task.
+    pub started: Instant,
+    /// Its result (or its failure) was back.
+    pub finished: Instant,
+}
+
+/// The times of every task submitted to one executor, in submission order (`None` for a task
+/// that has not finished). Cloning it gives another handle on the same record.
+#[derive(Debug, Clone, Default)]
+pub struct RunLog(Arc<Mutex<Vec<Option<Ran>>>>);
+
+impl RunLog {
+    /// Every task's times so far, in submission order.
+    pub fn times(&self) -> Vec<Option<Ran>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Makes room for one more task; returns its place.
+    fn open(&self) -> usize {
+        let mut log = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        log.push(None);
+        log.len() - 1
+    }
+
+    /// Runs a task's work, noting when it started and finished.
+    fn time<T>(&self, slot: usize, work: impl FnOnce() -> T) -> T {
+        let started = Instant::now();
+        let out = work();
+        let finished = Instant::now();
+        let mut log = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(entry) = log.get_mut(slot) {
+            *entry = Some(Ran { started, finished });
+        }
+        out
+    }
+}
+
 /// Runs a task, turning a panic into an error so that one bad task cannot take down its worker
 /// thread (or, in rayon, the whole program: rayon aborts on a panic in `spawn`).
 fn run_caught<A, R>(task: fn(A) -> R, arg: A) -> Result<R, TaskError> {
-    panic::catch_unwind(AssertUnwindSafe(|| task(arg)))
-        .map_err(|payload| TaskError::Panicked(panic_message(payload.as_ref())))
-}
-
-fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "a panic without a message".to_owned()
-    }
+    panic::catch_unwind(AssertUnwindSafe(|| task(arg))).map_err(|payload| {
+        // A panic carries a `&str` or a `String`, or, rarely, something else.
+        let msg = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic with a non-text payload".to_owned());
+        TaskError::Panicked(msg)
+    })
 }
 
 type Job = Box<dyn FnOnce() + Send>;
@@ -118,11 +166,16 @@ type Job = Box<dyn FnOnce() + Send>;
 pub struct ThreadPoolExecutor {
     jobs: Option<Sender<Job>>,
     threads: Vec<JoinHandle<()>>,
+    log: RunLog,
 }
 
 impl ThreadPoolExecutor {
     /// Starts `size` threads named `pool-thread-0`, `pool-thread-1`, ...
     pub fn new(size: usize) -> io::Result<Self> {
+        Self::named(size, "pool-thread")
+    }
+
+    fn named(size: usize, name: &str) -> io::Result<Self> {
         let (jobs, queue) = mpsc::channel::<Job>();
         // std's Receiver has one owner; a Mutex lets the workers take turns at it.
         let queue = Arc::new(Mutex::new(queue));
@@ -130,7 +183,7 @@ impl ThreadPoolExecutor {
             .map(|i| {
                 let queue = Arc::clone(&queue);
                 thread::Builder::new()
-                    .name(format!("pool-thread-{i}"))
+                    .name(format!("{name}-{i}"))
                     .spawn(move || {
                         loop {
                             // The guard is a temporary: the lock is held while taking a job,
@@ -147,24 +200,35 @@ impl ThreadPoolExecutor {
         Ok(ThreadPoolExecutor {
             jobs: Some(jobs),
             threads,
+            log: RunLog::default(),
         })
+    }
+
+    /// Queues `work`, which sends its own answer to its future.
+    fn run(&self, work: impl FnOnce() + Send + 'static) {
+        if let Some(jobs) = &self.jobs {
+            // Sending fails only if every worker thread is gone; the future then says so.
+            let _ = jobs.send(Box::new(work));
+        }
     }
 }
 
 impl Executor for ThreadPoolExecutor {
     fn submit<A: Portable, R: Portable>(&self, task: fn(A) -> R, arg: A) -> TaskFuture<R> {
         let (tx, future) = TaskFuture::channel();
-        if let Some(jobs) = &self.jobs {
-            // Sending fails only if every worker thread is gone; the future then says so.
-            let _ = jobs.send(Box::new(move || {
-                let _ = tx.send(run_caught(task, arg));
-            }));
-        }
+        let (log, slot) = (self.log.clone(), self.log.open());
+        self.run(move || {
+            let _ = tx.send(log.time(slot, || run_caught(task, arg)));
+        });
         future
     }
 
     fn shutdown(self) {
         drop(self); // Drop does the work, so that an early return waits too.
+    }
+
+    fn run_log(&self) -> RunLog {
+        self.log.clone()
     }
 }
 
@@ -185,15 +249,16 @@ impl Drop for ThreadPoolExecutor {
 /// executor kills its workers, so none outlive the program.
 ///
 /// A task that panics takes its worker process down with it (procspawn lets the panic end the
-/// worker rather than leave it in an unknown state), so it comes back as
-/// [`TaskError::WorkerDied`]; the panic message is on the worker's stderr, which is ours.
+/// worker rather than leave it in an unknown state); the panic message is on the worker's
+/// stderr, which is ours.
 #[derive(Debug)]
 pub struct ProcessPoolExecutor {
-    pool: procspawn::Pool,
-    // One small thread per task waits for its answer and forwards it to the TaskFuture. procspawn
-    // hands each answer over a rendezvous channel, so without these the pool would stall until the
-    // caller asked for that result, and `shutdown` (which waits for all work) would deadlock.
-    waiters: RefCell<Vec<JoinHandle<()>>>,
+    // One thread per worker process hands it a task and waits for the answer, so that at most
+    // `size` tasks are out at once and each one's start and end are seen here. (procspawn hands
+    // each answer over a rendezvous channel: someone must be waiting for it, or the pool stalls.)
+    // Declared before `pool`: dropping the drivers first waits for every task.
+    drivers: ThreadPoolExecutor,
+    pool: Arc<procspawn::Pool>,
     started_in: Duration,
 }
 
@@ -202,10 +267,12 @@ impl ProcessPoolExecutor {
     pub fn new(size: usize) -> Result<Self, procspawn::SpawnError> {
         let t0 = Instant::now();
         let pool = procspawn::Pool::new(size)?;
+        let started_in = t0.elapsed();
+        let drivers = ThreadPoolExecutor::named(size, "process-driver")?;
         Ok(ProcessPoolExecutor {
-            pool,
-            waiters: RefCell::new(Vec::new()),
-            started_in: t0.elapsed(),
+            drivers,
+            pool: Arc::new(pool),
+            started_in,
         })
     }
 
@@ -218,24 +285,27 @@ impl ProcessPoolExecutor {
 impl Executor for ProcessPoolExecutor {
     fn submit<A: Portable, R: Portable>(&self, task: fn(A) -> R, arg: A) -> TaskFuture<R> {
         let (tx, future) = TaskFuture::channel();
-        let handle = self.pool.spawn(arg, task);
-        let waiter = thread::Builder::new()
-            .name("pool-result-waiter".into())
-            .spawn(move || {
-                let _ = tx.send(handle.join().map_err(|e| task_error(&e)));
+        let (log, slot) = (self.drivers.log.clone(), self.drivers.log.open());
+        let pool = Arc::clone(&self.pool);
+        self.drivers.run(move || {
+            let result = log.time(slot, || {
+                pool.spawn(arg, task)
+                    .join()
+                    .map_err(|e| task_error(&e))
             });
-        // Without a waiter thread there is no answer: the TaskFuture then reports the task lost.
-        if let Ok(waiter) = waiter {
-            self.waiters.borrow_mut().push(waiter);
-        }
+            let _ = tx.send(result);
+        });
         future
     }
 
     fn shutdown(self) {
-        for waiter in self.waiters.borrow_mut().drain(..) {
-            let _ = waiter.join();
-        }
-        self.pool.shutdown();
+        let ProcessPoolExecutor { drivers, pool, .. } = self;
+        drivers.shutdown();
+        pool.shutdown();
+    }
+
+    fn run_log(&self) -> RunLog {
+        self.drivers.log.clone()
     }
 }
 
@@ -273,6 +343,7 @@ pub struct RayonExecutor {
     // receiver learns that all of them are done when the last clone is dropped.
     running: Sender<()>,
     all_done: Receiver<()>,
+    log: RunLog,
 }
 
 impl RayonExecutor {
@@ -287,6 +358,7 @@ impl RayonExecutor {
             pool,
             running,
             all_done,
+            log: RunLog::default(),
         })
     }
 }
@@ -295,8 +367,9 @@ impl Executor for RayonExecutor {
     fn submit<A: Portable, R: Portable>(&self, task: fn(A) -> R, arg: A) -> TaskFuture<R> {
         let (tx, future) = TaskFuture::channel();
         let running = self.running.clone();
+        let (log, slot) = (self.log.clone(), self.log.open());
         self.pool.spawn(move || {
-            let _ = tx.send(run_caught(task, arg));
+            let _ = tx.send(log.time(slot, || run_caught(task, arg)));
             drop(running);
         });
         future
@@ -307,11 +380,16 @@ impl Executor for RayonExecutor {
             pool,
             running,
             all_done,
+            ..
         } = self;
         drop(running);
         // recv() fails once no sender is left, that is, once every task has finished.
         while all_done.recv().is_ok() {}
         drop(pool);
+    }
+
+    fn run_log(&self) -> RunLog {
+        self.log.clone()
     }
 }
 
@@ -332,6 +410,11 @@ mod tests {
             panic!("task {x} failed on purpose");
         }
         x
+    }
+
+    fn nap(ms: u64) -> u64 {
+        thread::sleep(Duration::from_millis(ms));
+        ms
     }
 
     fn run_all<E: Executor>(executor: E) -> Vec<Result<u64, TaskError>> {
@@ -358,6 +441,14 @@ mod tests {
     }
 
     #[test]
+    fn task_errors_read_as_one_line() {
+        let err = TaskError::Panicked("injected fault".into());
+        assert_eq!(err.to_string(), "the task panicked: injected fault");
+        let err = TaskError::WorkerDied("killed".into());
+        assert_eq!(err.to_string(), "its worker died: killed");
+    }
+
+    #[test]
     fn workers_carry_their_names() {
         let executor = ThreadPoolExecutor::new(1).unwrap();
         let name = executor.submit(thread_name, ());
@@ -368,5 +459,28 @@ mod tests {
         let name = executor.submit(thread_name, ());
         executor.shutdown();
         assert_eq!(name.result().unwrap(), "rayon-worker-0");
+    }
+
+    /// The log shows the pool's width: with two threads and four 50 ms tasks, the third task
+    /// starts only when one of the first two has finished.
+    fn log_shows_two_at_a_time<E: Executor>(executor: E) {
+        let log = executor.run_log();
+        let work: Vec<_> = (0..4).map(|_| executor.submit(nap, 50)).collect();
+        executor.shutdown();
+        assert!(work.into_iter().all(|f| f.result() == Ok(50)));
+        let times: Vec<Ran> = log.times().into_iter().map(Option::unwrap).collect();
+        assert_eq!(times.len(), 4);
+        for ran in &times {
+            assert!(ran.finished - ran.started >= Duration::from_millis(50), "{ran:?}");
+        }
+        let first_end = times[0].finished.min(times[1].finished);
+        assert!(times[2].started >= first_end, "{times:?}");
+        assert!(times[3].started >= first_end, "{times:?}");
+    }
+
+    #[test]
+    fn the_run_log_sees_each_task_start_and_finish() {
+        log_shows_two_at_a_time(ThreadPoolExecutor::new(2).unwrap());
+        log_shows_two_at_a_time(RayonExecutor::new(2).unwrap());
     }
 }
