@@ -106,7 +106,7 @@ fn compute_threaded_factor_is_measured_against_one_thread_in_the_same_run() {
     assert_eq!(lines.len(), 4, "{out}");
     // The one-thread loop runs first, in this run, then the threads.
     let one = lines[0]
-        .strip_prefix("One thread first: ")
+        .strip_prefix("One thread first, for the factor: ")
         .and_then(|s| s.strip_suffix(" sec."))
         .unwrap_or_else(|| panic!("{out}"));
     assert!(one.replace(',', "").parse::<f64>().is_ok(), "{out}");

@@ -65,7 +65,10 @@ fn main() {
         // black_box: a result nobody reads lets the compiler delete the loop it came from.
         std::hint::black_box(do_math(0, num));
         let dt = t0.elapsed();
-        println!("One thread first: {} sec.", fmt::secs(dt.as_secs_f64()));
+        println!(
+            "One thread first, for the factor: {} sec.",
+            fmt::secs(dt.as_secs_f64())
+        );
         dt
     });
 

@@ -5,7 +5,7 @@
 //!
 //! Run: `cargo run -p ch05-threads --bin sync_prod`
 //!
-//! Copy: `cargo add anstream anstyle rand`
+//! Copy: `cargo add anstream anstyle rand@0.9` (in rand 0.10 `random_range` is on `RngExt`)
 //!
 //! Expect: 40 yellow ` -- generated item` lines (1 to 20, twice) about a second apart, then 40
 //! cyan ` +++ Processed value` lines whose ages grow to ~40 s, because nothing is processed until

@@ -5,7 +5,7 @@
 //!
 //! Run: `cargo run -p ch05-threads --bin threaded_prod`
 //!
-//! Copy: `cargo add anstream anstyle rand`
+//! Copy: `cargo add anstream anstyle rand@0.9` (in rand 0.10 `random_range` is on `RngExt`)
 //!
 //! Expect: a red `Press enter to cancel...`, then generated and processed lines interleaved,
 //! each item processed soon after it is made; about 20 s in all instead of sync_prod's 60 s
