@@ -1,5 +1,6 @@
-//! Compiles the chapter's C code (c/*.c) into a static library linked into every binary, the way
-//! Cython's setup.py compiled the course's .pyx files.
+//! Compiles the chapter's C code into static libraries linked into the binaries, the way Cython's
+//! setup.py compiled the course's .pyx files: `c/kernels.c` (the loop, for the library's FFI) and
+//! `c/greeter.c` (for hello_world, which names it with `#[link(name = "greeter")]`).
 
 fn main() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("c");
@@ -8,7 +9,6 @@ fn main() {
     }
     cc::Build::new()
         .file(dir.join("kernels.c"))
-        .file(dir.join("greeter.c"))
         .include(&dir)
         // The C code is the thing this chapter measures, so build it optimised even in a debug
         // build, like a C library installed from a package.
@@ -21,4 +21,11 @@ fn main() {
         .warnings(true)
         .extra_warnings(true)
         .compile("ch11native");
+    // What hello_world's header tells a learner to write, plus the absolute path (so the greeter's
+    // `__FILE__` says where the source is) and warnings.
+    cc::Build::new()
+        .file(dir.join("greeter.c"))
+        .warnings(true)
+        .extra_warnings(true)
+        .compile("greeter");
 }

@@ -2,14 +2,16 @@
 //!
 //! Run: cargo bench -p ch11-native --bench native
 //!
-//! Prints three tables (about 30 s in all):
+//! Prints four tables (about 30 s in all):
 //! 1. Every kernel this machine can run, one thread, over 30,000,000 positions: time, positions per
-//!    second, speed-up over the scalar C kernel and over the Rust loop.
+//!    second (and nanoseconds per position), speed-up over the scalar C kernel and over the Rust loop.
 //! 2. The physical limit: a C loop that does nothing but independent square roots (8 chains per
 //!    lane, so latency is hidden) at each vector width, i.e. the square-root unit's throughput,
 //!    and each kernel as a fraction of the limit at its width. A kernel near 100% cannot get
 //!    faster by any trick except doing fewer square roots.
-//! 3. Threads on top of SIMD, against the machine's measured parallel capacity: the same
+//! 3. The same loop in 32-bit floats (the course's final `cython.float`) at each width: twice the
+//!    lanes, cheaper square roots, and how far each sum lands from the exact one.
+//! 4. Threads on top of SIMD, against the machine's measured parallel capacity: the same
 //!    single-threaded run started on P threads side by side (independent copies of the whole job),
 //!    which shows how much parallel work the machine can do at once; on a shared VM that can be
 //!    far below P. Then the job split across P threads, as a fraction of that capacity.
@@ -20,7 +22,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use ch11_native::{Kernel, Native, Range, do_math, simd_tolerance};
+use ch11_native::{Kernel, Native, Range, closed_form, do_math, simd_tolerance};
 
 const POSITIONS: u64 = 30_000_000;
 const RUNS: usize = 5;
@@ -52,6 +54,8 @@ fn main() {
     let mut rust_t = Duration::MAX;
     let mut kernel_t = vec![Duration::MAX; kernels.len()];
     let mut probe_t = vec![Duration::MAX; kernels.len()];
+    let mut f32_t = vec![Duration::MAX; kernels.len()];
+    let mut f32_sum = vec![0.0_f64; kernels.len()];
     let rust_sum = do_math(range);
     for _ in 0..RUNS {
         rust_t = rust_t.min(timed(|| do_math(black_box(range))).0);
@@ -65,13 +69,16 @@ fn main() {
             );
             kernel_t[i] = kernel_t[i].min(t);
             probe_t[i] = probe_t[i].min(timed(|| native.sqrt_peak(black_box(PROBE_ROUNDS))).0);
+            let (t, sum) = timed(|| f64::from(native.run_f32(black_box(range))));
+            f32_t[i] = f32_t[i].min(t);
+            f32_sum[i] = sum;
         }
     }
     let find = |k: Kernel| kernels.iter().position(|&x| x == k).expect("available");
     let scalar_t = kernel_t[find(Kernel::Scalar)];
     println!(
-        "{:<10} {:>5} {:>10} {:>12} {:>10} {:>10}",
-        "kernel", "lanes", "time ms", "G pos/s", "x scalar C", "x Rust"
+        "{:<10} {:>5} {:>10} {:>9} {:>10} {:>10} {:>10}",
+        "kernel", "lanes", "time ms", "ns/pos", "G pos/s", "x scalar C", "x Rust"
     );
     let rows = std::iter::once(("rust", 1, rust_t)).chain(
         kernels
@@ -81,8 +88,9 @@ fn main() {
     );
     for (name, lanes, t) in rows {
         println!(
-            "{name:<10} {lanes:>5} {:>10.2} {:>12.3} {:>10.2} {:>10.2}",
+            "{name:<10} {lanes:>5} {:>10.2} {:>9.3} {:>10.3} {:>10.2} {:>10.2}",
             ms(t),
+            t.as_secs_f64() * 1e9 / n,
             rate(n, t),
             scalar_t.as_secs_f64() / t.as_secs_f64(),
             rust_t.as_secs_f64() / t.as_secs_f64()
@@ -119,7 +127,37 @@ fn main() {
         best_peak / scalar_peak
     );
 
-    // 3. Threads on top of the best SIMD kernel.
+    // 3. f32 against f64 at each width, both sums against the exact one.
+    let exact = closed_form(range).expect("whole numbers") as f64;
+    println!(
+        "\n{:<10} {:>9} {:>9} {:>9} {:>9} {:>8} {:>14} {:>14}",
+        "f32/f64", "lanes", "f64 ms", "f32 ms", "ns/pos", "x f64", "f64 off by", "f32 off by"
+    );
+    for (i, &kernel) in kernels.iter().enumerate() {
+        if kernel == Kernel::Portable {
+            continue; // its f32 loop is the scalar one
+        }
+        let lanes32 = if kernel.lanes() == 1 {
+            1
+        } else {
+            2 * kernel.lanes()
+        };
+        let off64 = (kernel.native().expect("available").run(range) - exact).abs();
+        println!(
+            "{:<10} {:>9} {:>9.2} {:>9.2} {:>9.3} {:>8.2} {:>14.0} {:>14.0}",
+            kernel.name(),
+            format!("{}/{lanes32}", kernel.lanes()),
+            ms(kernel_t[i]),
+            ms(f32_t[i]),
+            f32_t[i].as_secs_f64() * 1e9 / n,
+            kernel_t[i].as_secs_f64() / f32_t[i].as_secs_f64(),
+            off64,
+            (f32_sum[i] - exact).abs()
+        );
+    }
+    println!("exact sum: {exact}");
+
+    // 4. Threads on top of the best SIMD kernel.
     let threads = course_kit::cli::available_parallelism();
     let one_sum = best.run(range);
     let (mut one_t, mut side_t, mut split_t) = (Duration::MAX, Duration::MAX, Duration::MAX);
@@ -139,7 +177,7 @@ fn main() {
             })
         });
         side_t = side_t.min(side.0);
-        let (t, split_sum) = timed(|| best.run_threaded(black_box(range), threads));
+        let (t, split_sum) = timed(|| run_threaded(best, black_box(range), threads));
         assert!((split_sum - one_sum).abs() <= simd_tolerance(range, one_sum));
         split_t = split_t.min(t);
     }
@@ -160,6 +198,21 @@ fn main() {
         "  total over the Rust loop on one thread: {:.2}x",
         rust_t.as_secs_f64() / split_t.as_secs_f64()
     );
+}
+
+/// What `compute_native` does: one slice per thread, one call into C each, summed in order.
+fn run_threaded(native: Native, range: Range, threads: usize) -> f64 {
+    let slices = range.split(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = slices
+            .iter()
+            .map(|&slice| s.spawn(move || native.run(slice)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("no panic"))
+            .sum()
+    })
 }
 
 fn ms(t: Duration) -> f64 {

@@ -1,10 +1,14 @@
 /*
  * The chapter-11 greeter: the C side of hello_world. The course compiled a Python function with
  * Cython; here a C function is compiled by build.rs (the cc crate) and linked into the Rust binary.
+ * This file stands alone (no header of ours), so it can be copied into any project with the
+ * build.rs line shown in src/bin/hello_world.rs.
  */
-#include "kernels.h"
-
 #include <stdio.h>
+
+/* Prints two lines to stdout and flushes. Returns 0, or -1 if writing failed. `name` must be a
+ * NUL-terminated string; it is only read during the call. Declared here, and in hello_world.rs. */
+int ch11_greet(const char *name);
 
 /* Where this code came from, fixed when it was compiled: __FILE__ is the path the compiler was
  * given (build.rs passes an absolute one), the Python analogue of a module's __file__. */

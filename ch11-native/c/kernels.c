@@ -117,6 +117,63 @@ double ch11_do_math_portable(double start, double num) {
         return tail(start, i, n, acc);                                                         \
     }
 
+/* The terms the f32 kernels leave over, one at a time, in float. */
+static float tail_f32(double start, uint64_t from, uint64_t n, float acc) {
+    for (uint64_t k = from + 1; k <= n; k++) {
+        float d = (float)((start + (double)k) - K_SQ);
+        acc += sqrtf(d * d);
+    }
+    return acc;
+}
+
+float ch11_do_math_f32_scalar(double start, double num) {
+    if (!range_ok(start, num)) {
+        return NAN;
+    }
+    /* The course's float loop, but counted in an integer: `float pos; pos += 1` would stop at
+     * 2^24, where pos + 1 rounds back to pos, and never reach a larger num. */
+    return tail_f32(start, 0, iterations(start, num), 0.0f);
+}
+
+/*
+ * The SIMD loop again in 32-bit floats: VEC holds WIDTH floats, twice as many lanes as the double
+ * vector of the same size, and its square root is cheaper. Each turn rounds one base position
+ * (start + i - 1e6) to float and adds the lane offsets 1, 2, ..., 2*WIDTH to it in float, so the
+ * positions are whole numbers held exactly up to 2^24 and rounded beyond; each lane keeps a float
+ * running sum, whose 24-bit significand cannot hold sums of millions of terms to the unit.
+ */
+#define CH11_SIMD_KERNEL_F32(NAME, ATTR, VEC, WIDTH, SQRT)                                     \
+    ATTR float NAME(double start, double num) {                                                \
+        if (!range_ok(start, num)) {                                                           \
+            return NAN;                                                                        \
+        }                                                                                      \
+        uint64_t n = iterations(start, num);                                                   \
+        float init[2 * (WIDTH)];                                                               \
+        for (int j = 0; j < 2 * (WIDTH); j++) {                                                \
+            init[j] = (float)(j + 1);                                                          \
+        }                                                                                      \
+        VEC k0, k1;                                                                            \
+        memcpy(&k0, init, sizeof k0);                                                          \
+        memcpy(&k1, init + (WIDTH), sizeof k1);                                                \
+        VEC acc0 = k0 * 0.0f, acc1 = k0 * 0.0f;                                                \
+        uint64_t i = 0;                                                                        \
+        for (; n - i >= 2 * (WIDTH); i += 2 * (WIDTH)) {                                       \
+            float base = (float)((start + (double)i) - K_SQ);                                  \
+            VEC d0 = k0 + base;                                                                \
+            VEC d1 = k1 + base;                                                                \
+            acc0 += SQRT(d0 * d0);                                                             \
+            acc1 += SQRT(d1 * d1);                                                             \
+        }                                                                                      \
+        float lanes[WIDTH];                                                                    \
+        VEC both = acc0 + acc1;                                                                \
+        memcpy(lanes, &both, sizeof lanes);                                                    \
+        float acc = 0.0f;                                                                      \
+        for (int j = 0; j < (WIDTH); j++) {                                                    \
+            acc += lanes[j];                                                                   \
+        }                                                                                      \
+        return tail_f32(start, i, n, acc);                                                     \
+    }
+
 /* The sqrt-throughput probe: 8 independent chains x = sqrt(x) + 1e6 (x stays near 1,001,000, an
  * ordinary operand). Eight chains are more than the square-root latency needs to be hidden, so
  * the loop runs at the square-root unit's throughput; the adds run on other ports. */
@@ -164,6 +221,9 @@ CH11_SIMD_KERNEL(ch11_do_math_avx512, AVX512, __m512d, 8, _mm512_sqrt_pd)
 CH11_SQRT_PEAK(ch11_sqrt_peak_sse2, SSE2, __m128d, _mm_sqrt_pd)
 CH11_SQRT_PEAK(ch11_sqrt_peak_avx2, AVX2, __m256d, _mm256_sqrt_pd)
 CH11_SQRT_PEAK(ch11_sqrt_peak_avx512, AVX512, __m512d, _mm512_sqrt_pd)
+CH11_SIMD_KERNEL_F32(ch11_do_math_f32_sse2, SSE2, __m128, 4, _mm_sqrt_ps)
+CH11_SIMD_KERNEL_F32(ch11_do_math_f32_avx2, AVX2, __m256, 8, _mm256_sqrt_ps)
+CH11_SIMD_KERNEL_F32(ch11_do_math_f32_avx512, AVX512, __m512, 16, _mm512_sqrt_ps)
 #else
 double ch11_do_math_sse2(double start, double num) { (void)start; (void)num; return NAN; }
 double ch11_do_math_avx2(double start, double num) { (void)start; (void)num; return NAN; }
@@ -171,6 +231,9 @@ double ch11_do_math_avx512(double start, double num) { (void)start; (void)num; r
 double ch11_sqrt_peak_sse2(uint64_t iters) { (void)iters; return NAN; }
 double ch11_sqrt_peak_avx2(uint64_t iters) { (void)iters; return NAN; }
 double ch11_sqrt_peak_avx512(uint64_t iters) { (void)iters; return NAN; }
+float ch11_do_math_f32_sse2(double start, double num) { (void)start; (void)num; return NAN; }
+float ch11_do_math_f32_avx2(double start, double num) { (void)start; (void)num; return NAN; }
+float ch11_do_math_f32_avx512(double start, double num) { (void)start; (void)num; return NAN; }
 #endif
 
 #if defined(__aarch64__) && (defined(__GNUC__) || defined(__clang__))
@@ -179,9 +242,11 @@ double ch11_sqrt_peak_avx512(uint64_t iters) { (void)iters; return NAN; }
 /* NEON is part of every AArch64 CPU, so no target attribute is needed. */
 CH11_SIMD_KERNEL(ch11_do_math_neon, , float64x2_t, 2, vsqrtq_f64)
 CH11_SQRT_PEAK(ch11_sqrt_peak_neon, , float64x2_t, vsqrtq_f64)
+CH11_SIMD_KERNEL_F32(ch11_do_math_f32_neon, , float32x4_t, 4, vsqrtq_f32)
 #else
 double ch11_do_math_neon(double start, double num) { (void)start; (void)num; return NAN; }
 double ch11_sqrt_peak_neon(uint64_t iters) { (void)iters; return NAN; }
+float ch11_do_math_f32_neon(double start, double num) { (void)start; (void)num; return NAN; }
 #endif
 
 unsigned ch11_kernels_compiled(void) {

@@ -41,6 +41,17 @@ void ch11_do_math_discarded(double start, double num);
 /* ... and the same loop with its result kept, for the comparison. */
 double ch11_do_math_kept(double start, double num);
 
+/* The same loop in 32-bit floats, as the course's final math_core.pyx declared it (cython.float):
+ * each position, its square, its square root and the running sums are C floats, so a SIMD
+ * instruction holds twice as many lanes and the sum is only as good as a 24-bit significand.
+ * These count the turns in a 64-bit integer, so unlike a float counter (which stops advancing at
+ * 2^24 = 16,777,216) they always end. Same contract as above; NaN outside it. */
+float ch11_do_math_f32_scalar(double start, double num);
+float ch11_do_math_f32_sse2(double start, double num);
+float ch11_do_math_f32_avx2(double start, double num);
+float ch11_do_math_f32_avx512(double start, double num);
+float ch11_do_math_f32_neon(double start, double num);
+
 /* Benchmark only: `iters` rounds of 16 independent square roots per lane width, nothing else but
  * an add. Measures the square-root unit's throughput: the ceiling for any kernel above. */
 double ch11_sqrt_peak_scalar(uint64_t iters);
@@ -48,9 +59,5 @@ double ch11_sqrt_peak_sse2(uint64_t iters);
 double ch11_sqrt_peak_avx2(uint64_t iters);
 double ch11_sqrt_peak_avx512(uint64_t iters);
 double ch11_sqrt_peak_neon(uint64_t iters);
-
-/* The greeter: prints two lines to stdout and flushes. Returns 0, or -1 if writing failed.
- * `name` must be a NUL-terminated UTF-8 string; it is only read during the call. */
-int ch11_greet(const char *name);
 
 #endif

@@ -1,20 +1,24 @@
-//! Chapter 11 of the course: native code, the Cython analogue.
+//! Chapter 11 of the course: native code, the Cython analogue. What the programs share.
 //!
 //! The course rewrote its hot loop in Cython: Python-like code compiled to C, run with the GIL
 //! released (`nogil`) on one thread per CPU. Rust is already compiled and has no GIL, so the Rust
 //! port of that lesson is about what is left: calling C from Rust safely, keeping the loop inside
 //! native code (one call per thread, not one per item), using the CPU's vector instructions, and
-//! measuring honestly.
+//! measuring honestly. The programs hold their own lessons (`src/bin/compute_native.rs` starts the
+//! threads that call C, `src/bin/hello_world.rs` declares and calls its C function, and
+//! `src/bin/overflow.rs` shows what the course's `int` and `float` do); this file holds what
+//! several of them, the tests and the benchmark use:
 //!
-//! - [`do_math`]: the course's loop in Rust, the baseline.
+//! - [`do_math`]: the course's loop in Rust, the baseline; [`Range`], its checked arguments;
+//!   [`closed_form`], the exact answer the tests check against.
 //! - [`Kernel`] and [`Native`]: the same loop in C (`c/kernels.c`, compiled by `build.rs` with the
-//!   `cc` crate): a scalar kernel that returns exactly what [`do_math`] returns, and SIMD kernels
-//!   (SSE2, AVX2, AVX-512 on x86-64, NEON on AArch64, a portable one everywhere) picked at run time.
-//! - [`greet`]: a string crossing into C.
+//!   `cc` crate): a scalar kernel that returns exactly what [`do_math`] returns, SIMD kernels
+//!   (SSE2, AVX2, AVX-512 on x86-64, NEON on AArch64, a portable one everywhere) picked at run
+//!   time, and the same loop in 32-bit floats ([`Native::run_f32`]).
 //!
-//! Every `unsafe` in the workspace is in the private `ffi` module of this file.
+//! The kernels' `unsafe` is in the private `ffi` module of this file; the only other `unsafe` in the
+//! workspace is `hello_world`'s one call.
 
-use std::ffi::CString;
 use std::fmt;
 
 /// The course's constant: each position is measured from one million (`k_sq` in the course).
@@ -345,21 +349,12 @@ impl Native {
         ffi::do_math(self, range)
     }
 
-    /// Runs the loop on one thread per slice of `range` and adds up the slices' results. Rust has
-    /// no GIL, so this is the course's `nogil` threads without any ceremony.
-    pub fn run_threaded(self, range: Range, threads: usize) -> f64 {
-        let slices = range.split(threads);
-        std::thread::scope(|s| {
-            let handles: Vec<_> = slices
-                .iter()
-                .map(|&slice| s.spawn(move || self.run(slice)))
-                .collect();
-            // Joined in order, so the total is the same whichever thread finishes first.
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("a kernel thread panicked"))
-                .sum()
-        })
+    /// The same loop in 32-bit floats, at this kernel's width (twice the lanes of the f64 one;
+    /// the scalar and portable kernels share one plain float loop). Faster, and wrong: each
+    /// running sum has a 24-bit significand, so the total is off in its 7th or 8th digit (see
+    /// the `overflow` program).
+    pub fn run_f32(self, range: Range) -> f32 {
+        ffi::do_math_f32(self, range)
     }
 
     /// Benchmark probe: `iters` rounds of 8 independent square roots per lane at this kernel's
@@ -381,60 +376,20 @@ pub fn c_loop_kept(range: Range) -> f64 {
     ffi::kept(range)
 }
 
-/// Why a name could not be greeted.
-#[derive(Debug)]
-pub enum GreetError {
-    /// C strings end at the first NUL byte, so a name containing one would be cut short silently.
-    InteriorNul {
-        /// Byte offset of the first NUL.
-        position: usize,
-    },
-    /// The C side could not write to stdout.
-    Io,
-}
-
-impl fmt::Display for GreetError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            GreetError::InteriorNul { position } => write!(
-                f,
-                "the name contains a NUL byte (at byte {position}), which a C string cannot hold"
-            ),
-            GreetError::Io => f.write_str("the C greeter could not write to stdout"),
-        }
-    }
-}
-
-impl std::error::Error for GreetError {}
-
-/// Calls the C function `greet(name)`, which prints `Hello {name}` and where it was compiled from.
+/// The boundary with the kernels' C code.
 ///
-/// `&str` is already valid UTF-8; [`CString::new`] adds the NUL terminator C needs and refuses a
-/// string with a NUL inside. The `CString` lives until this function returns, i.e. longer than the
-/// C call that reads it. (The classic bug is `let p = CString::new(s)?.as_ptr();` and then a call
-/// with `p`: the temporary `CString` is freed at the end of the `let`, and C reads freed memory;
-/// rustc warns about it as `dangling_pointers_from_temporaries`.)
-pub fn greet(name: &str) -> Result<(), GreetError> {
-    let c_name = CString::new(name).map_err(|e| GreetError::InteriorNul {
-        position: e.nul_position(),
-    })?;
-    ffi::greet(&c_name)
-}
-
-/// The boundary with C: the only place in the workspace with `unsafe` code.
-///
-/// The workspace denies `unsafe_code`; this module alone allows it. Each function here is a safe
-/// wrapper whose signature makes misuse impossible (a [`Native`] proves the CPU check was done, a
-/// [`Range`] proves the arguments were checked, a `&CStr` proves the string is NUL-terminated and
-/// alive), so the rest of the crate, and its users, need no `unsafe` at all.
+/// The crate denies `unsafe_code`; this module allows it (and `hello_world` for its one call).
+/// Each function here is a safe wrapper whose signature makes misuse impossible (a [`Native`]
+/// proves the CPU check was done, a [`Range`] proves the arguments were checked), so the
+/// programs, the tests and the benchmark need no `unsafe` at all.
 #[allow(unsafe_code)]
 mod ffi {
-    use std::ffi::{CStr, c_char, c_int, c_uint};
+    use std::ffi::c_uint;
 
-    use super::{GreetError, Kernel, Native, Range};
+    use super::{Kernel, Native, Range};
 
-    // SAFETY: these declarations match c/kernels.h exactly (doubles are C doubles, `uint64_t` is
-    // u64, `unsigned` is c_uint, `int` is c_int). Items marked `safe` are sound to call with ANY
+    // SAFETY: these declarations match c/kernels.h exactly (doubles are C doubles, floats are C
+    // floats, `uint64_t` is u64, `unsigned` is c_uint). Items marked `safe` are sound to call with ANY
     // argument: they read no pointers, keep no state, check their range themselves (returning NaN
     // or doing nothing outside the contract) and use only baseline instructions. The ISA-specific
     // kernels stay `unsafe`: on a CPU without their instructions they crash with SIGILL.
@@ -446,6 +401,11 @@ mod ffi {
         fn ch11_do_math_avx2(start: f64, num: f64) -> f64;
         fn ch11_do_math_avx512(start: f64, num: f64) -> f64;
         fn ch11_do_math_neon(start: f64, num: f64) -> f64;
+        safe fn ch11_do_math_f32_scalar(start: f64, num: f64) -> f32;
+        fn ch11_do_math_f32_sse2(start: f64, num: f64) -> f32;
+        fn ch11_do_math_f32_avx2(start: f64, num: f64) -> f32;
+        fn ch11_do_math_f32_avx512(start: f64, num: f64) -> f32;
+        fn ch11_do_math_f32_neon(start: f64, num: f64) -> f32;
         safe fn ch11_do_math_discarded(start: f64, num: f64);
         safe fn ch11_do_math_kept(start: f64, num: f64) -> f64;
         safe fn ch11_sqrt_peak_scalar(iters: u64) -> f64;
@@ -453,7 +413,6 @@ mod ffi {
         fn ch11_sqrt_peak_avx2(iters: u64) -> f64;
         fn ch11_sqrt_peak_avx512(iters: u64) -> f64;
         fn ch11_sqrt_peak_neon(iters: u64) -> f64;
-        fn ch11_greet(name: *const c_char) -> c_int;
     }
 
     /// Which ISA kernels the C compiler built (bit flags of c/kernels.h).
@@ -492,6 +451,22 @@ mod ffi {
         }
     }
 
+    pub(super) fn do_math_f32(native: Native, range: Range) -> f32 {
+        let (start, num) = (range.start, range.num);
+        match native.0 {
+            Kernel::Scalar | Kernel::Portable => ch11_do_math_f32_scalar(start, num),
+            // SAFETY: `Native` proves the ISA is compiled and supported (see `do_math`); no
+            // pointers, and `Range::new` checked the arguments.
+            Kernel::Sse2 => unsafe { ch11_do_math_f32_sse2(start, num) },
+            // SAFETY: as above, for AVX2.
+            Kernel::Avx2 => unsafe { ch11_do_math_f32_avx2(start, num) },
+            // SAFETY: as above, for AVX-512F.
+            Kernel::Avx512 => unsafe { ch11_do_math_f32_avx512(start, num) },
+            // SAFETY: as above, for NEON.
+            Kernel::Neon => unsafe { ch11_do_math_f32_neon(start, num) },
+        }
+    }
+
     pub(super) fn sqrt_peak(native: Native, iters: u64) -> f64 {
         match native.0 {
             Kernel::Scalar | Kernel::Portable => ch11_sqrt_peak_scalar(iters),
@@ -512,14 +487,6 @@ mod ffi {
 
     pub(super) fn kept(range: Range) -> f64 {
         ch11_do_math_kept(range.start, range.num)
-    }
-
-    pub(super) fn greet(name: &CStr) -> Result<(), GreetError> {
-        // SAFETY: `name.as_ptr()` points to a NUL-terminated string that the borrow `&CStr` keeps
-        // alive and unchanged until this call returns; `ch11_greet` only reads it during the call
-        // and keeps no copy of the pointer.
-        let rc = unsafe { ch11_greet(name.as_ptr()) };
-        if rc == 0 { Ok(()) } else { Err(GreetError::Io) }
     }
 }
 

@@ -1,6 +1,7 @@
 //! The C kernels against the Rust loop over a table of awkward ranges: the scalar kernel must
 //! agree to the last bit, every SIMD kernel this CPU can run within `simd_tolerance` (a rounding
-//! bound: they add in another order), and whole-number ranges against the exact closed form.
+//! bound: they add in another order), whole-number ranges against the exact closed form, and the
+//! f32 kernels within the same bound at float's precision (and visibly off at the course's size).
 
 use ch11_native::{
     Kernel, MAX_ABS, Native, Range, RangeError, closed_form, do_math, simd_tolerance,
@@ -104,6 +105,18 @@ fn whole_number_ranges_match_the_closed_form_exactly() {
     assert_eq!(closed_form(course), Some(2_500_000_500_000));
 }
 
+/// What `compute_native` does: one slice per thread, one call into C each, summed in order.
+fn run_threaded(native: Native, range: Range, threads: usize) -> f64 {
+    let slices = range.split(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = slices
+            .iter()
+            .map(|&slice| s.spawn(move || native.run(slice)))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).sum()
+    })
+}
+
 #[test]
 fn threads_split_the_work_and_add_up_to_the_same_sum() {
     let native = Native::best();
@@ -111,7 +124,7 @@ fn threads_split_the_work_and_add_up_to_the_same_sum() {
         let range = Range::new(start, num).unwrap();
         let rust = do_math(range);
         for threads in [1, 2, 3, 8] {
-            let got = native.run_threaded(range, threads);
+            let got = run_threaded(native, range, threads);
             assert!(
                 (got - rust).abs() <= simd_tolerance(range, rust),
                 "{threads} threads on ({start}, {num}): {got} vs {rust}"
@@ -165,6 +178,50 @@ fn ranges_the_kernels_cannot_handle_are_refused() {
         assert_eq!(Range::new(start, num), Err(why), "({start}, {num})");
     }
     assert_eq!(Range::up_to(u64::MAX), Err(RangeError::TooLarge));
+}
+
+/// `simd_tolerance`'s bound with float's epsilon: the f32 kernels round every term and every
+/// running sum to a 24-bit significand.
+fn f32_tolerance(range: Range, reference: f64) -> f64 {
+    let n = range.iterations() as f64;
+    let m = range.start().abs().max(range.num().abs()) + 1.0 + 1e6;
+    2.0 * (n + 1.0) * f64::from(f32::EPSILON) * (reference.abs() + m)
+}
+
+#[test]
+fn f32_kernels_are_within_float_rounding_and_refuse_nothing_silently() {
+    for kernel in Kernel::available() {
+        let native = kernel.native().unwrap();
+        for (start, num) in table() {
+            let range = Range::new(start, num).unwrap();
+            let rust = do_math(range);
+            let got = f64::from(native.run_f32(range));
+            let allowed = f32_tolerance(range, rust);
+            assert!(
+                (got - rust).abs() <= allowed,
+                "{} f32 on ({start}, {num}): {got} vs {rust}, allowed {allowed:e}",
+                kernel.name()
+            );
+            if range.iterations() == 0 {
+                assert_eq!(got, 0.0, "{} f32 on empty ({start}, {num})", kernel.name());
+            }
+        }
+    }
+}
+
+#[test]
+fn f32_sums_are_wrong_where_f64_sums_are_exact() {
+    // The course's size: f64 gets the exact 2,500,000,500,000, f32 cannot (its running sums pass
+    // 2^24 long before the end, and from there they round).
+    let range = Range::up_to(3_000_000).unwrap();
+    let exact = closed_form(range).unwrap() as f64;
+    for kernel in Kernel::available() {
+        let native = kernel.native().unwrap();
+        let off64 = (native.run(range) - exact).abs();
+        let off32 = (f64::from(native.run_f32(range)) - exact).abs();
+        assert_eq!(off64, 0.0, "{}", kernel.name());
+        assert!(off32 > off64, "{}: f32 off by {off32}", kernel.name());
+    }
 }
 
 #[test]

@@ -1,22 +1,26 @@
 //! The course's math loop in C, with SIMD square roots, on one Rust thread per worker.
 //!
-//! Ports: src/11-cython/perf/compute_cython.py (and math_core.pyx)
+//! Ports: `src/11-cython/perf/compute_cython.py` (and `math_core.pyx`)
 //!
-//! Run: cargo run -p ch11-native --release
+//! Run: `cargo run -p ch11-native --release`
+//!
+//! Copy: `cargo add anstream anstyle num-format` and `cargo add --build cc`, then copy this
+//! crate's `build.rs`, `c/kernels.h`, `c/kernels.c` and `src/lib.rs` (the kernels' FFI:
+//! `Native`, `Range`, `do_math`)
 //!
 //! Expect: `Doing math on N processors.`, which C kernel runs (`--kernel auto` picks the widest
-//! the CPU has: AVX-512, AVX2, SSE2, NEON, else portable C), the time of the plain Rust loop and
-//! of the C kernel on all threads, both sums, and `Done in … sec. (factor: …x)`: the speed-up over
-//! the Rust loop timed in this same run (best of 5 each), not over a number from someone's laptop.
-//! Do not expect 8x from 8 lanes: the CPU's square-root unit sets the pace, and on the AVX-512
-//! machine this was written on it delivers only about twice as many square roots per second in
-//! vectors (of 2, 4 or 8 lanes alike) as one at a time, so every SIMD kernel runs ~2x the scalar
-//! one (`cargo bench -p ch11-native` measures that limit). Threads add what the machine's cores
-//! can give (little on a 2-vCPU VM).
+//! the CPU has: AVX-512, AVX2, SSE2, NEON, else portable C), the time of the plain Rust loop on
+//! one thread and of the C kernel on all threads, both sums, and `Done in … sec. (factor: …x)`:
+//! the speed-up over the Rust loop timed in this same run (best of 5 each), not over a number from
+//! someone's laptop. Do not expect 8x from 8 lanes: the CPU's square-root unit sets the pace
+//! (`cargo bench -p ch11-native` measures that limit and how far each kernel gets to it). Threads
+//! add what the machine's cores can give (little on a 2-vCPU VM).
+//! `--timeline` then draws one row per thread, from the start to the end of its one C call.
 //! `--discard` adds the course's mistake: the same C loop with its result thrown away takes no time
 //! at any size, because the C compiler deleted it. The course's first Cython figures (2000–5600×)
-//! partly timed such a deleted loop; this program keeps every result (it returns the sum and
-//! prints it), and so should any benchmark you write.
+//! partly timed such a deleted loop (the final `math_core.pyx` still discards its square roots);
+//! this program keeps every result (it returns the sum and prints it), and so should any
+//! benchmark you write.
 //!
 //! Python vs Rust: Cython needed `with nogil:` before threads could run its C code in parallel.
 //! Rust has no GIL: a thread calling C is just a thread. What carries over is the real lesson:
@@ -26,13 +30,21 @@
 
 use std::hint::black_box;
 use std::process::ExitCode;
+use std::thread;
 use std::time::{Duration, Instant};
 
+use anstyle::{AnsiColor, Style};
 use anyhow::Context;
 use ch11_native::{Kernel, MAX_ABS, Native, Range, do_math, simd_tolerance};
 use clap::Parser;
-use course_kit::cli::Workers;
-use course_kit::{cprintln, fmt, style};
+use course_kit::cli::{Timeline, Workers};
+use course_kit::timeline::{self, Rows, Span};
+use num_format::{Locale, ToFormattedString};
+
+/// The run's result line.
+const GOOD: Style = AnsiColor::Green.on_default();
+/// The course's mistake, and what it means.
+const WARN: Style = AnsiColor::Yellow.on_default().bold();
 
 /// The course's loop in C (scalar or SIMD), one thread per worker: Cython's `nogil` in Rust.
 #[derive(Parser, Debug)]
@@ -51,6 +63,8 @@ struct Args {
     /// Also time the course's mistake: the C loop with its result discarded
     #[arg(long)]
     discard: bool,
+    #[command(flatten)]
+    timeline: Timeline,
 }
 
 /// The kernel to run, and whether `auto` chose it.
@@ -97,35 +111,38 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
     // Warm-up, as the course does with do_math(1): page in the code, wake the CPU up.
     black_box(native.run(Range::up_to(1)?));
 
-    cprintln!(
-        style::APP,
+    println!(
         "Doing math on {} processors.",
-        fmt::thousands(threads)
+        course_kit::fmt::thousands(threads)
     );
-    let usable: Vec<&str> = Kernel::available().iter().map(|k| k.name()).collect();
     if args.kernel.auto {
-        cprintln!(
-            style::APP,
+        let usable: Vec<&str> = Kernel::available().iter().map(|k| k.name()).collect();
+        println!(
             "Kernel: {} (auto picked the widest this CPU can run; it can run: {})",
             native.kernel().name(),
             usable.join(", ")
         );
     } else {
-        cprintln!(style::APP, "Kernel: {}", native.kernel().name());
+        println!("Kernel: {}", native.kernel().name());
     }
 
     // The baseline, measured now on this machine: the plain Rust loop on one thread. The two
-    // take turns, so a burst of load from elsewhere hits both alike; each keeps its best time.
+    // take turns, so a burst of load from elsewhere hits both alike; each keeps its best time,
+    // and the C run keeps the workers' start and end times of its best run for --timeline.
     let mut rust = Best::new();
     let mut c = Best::new();
+    let mut best_workers = (Instant::now(), Vec::new());
     for _ in 0..RUNS {
         rust.time(|| do_math(black_box(range)));
-        c.time(|| native.run_threaded(black_box(range), threads));
+        let t0 = Instant::now();
+        let (sum, workers) = do_math_threaded(native, black_box(range), threads);
+        if c.record(t0.elapsed(), black_box(sum)) {
+            best_workers = (t0, workers);
+        }
     }
     let (rust_time, rust_sum) = (rust.time, rust.result);
     let (c_time, c_sum) = (c.time, c.result);
-    cprintln!(
-        style::APP,
+    println!(
         "{:<28} {:.4} sec, sum = {rust_sum}",
         "Rust scalar loop, 1 thread:",
         rust_time.as_secs_f64()
@@ -135,17 +152,12 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
         native.kernel().name(),
         if threads == 1 { "" } else { "s" }
     );
-    cprintln!(
-        style::APP,
-        "{label:<28} {:.4} sec, sum = {c_sum}",
-        c_time.as_secs_f64()
-    );
-    check_sums(native, range, threads, rust_sum, c_sum)?;
+    println!("{label:<28} {:.4} sec, sum = {c_sum}", c_time.as_secs_f64());
+    check_sums(native.kernel(), range, threads, rust_sum, c_sum)?;
 
     // The course printed {:,.2f} seconds; 3 million positions take milliseconds now, so 4 places.
-    cprintln!(
-        style::GOOD,
-        "Done in {:.4} sec. (factor: {:.2}x over the Rust loop timed above)",
+    anstream::println!(
+        "{GOOD}Done in {:.4} sec. (factor: {:.2}x over the Rust loop timed above){GOOD:#}",
         c_time.as_secs_f64(),
         rust_time.as_secs_f64() / c_time.as_secs_f64().max(1e-9)
     );
@@ -153,7 +165,53 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
     if args.discard {
         discard_lesson(range)?;
     }
+
+    if args.timeline.timeline {
+        let (origin, workers) = &best_workers;
+        let spans: Vec<Span> = workers
+            .iter()
+            .enumerate()
+            .map(|(i, &(start, end))| {
+                Span::between(format!("thread {}", i + 1), *origin, start, end)
+            })
+            .collect();
+        println!();
+        timeline::print(&spans, Rows::Workers);
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The course's `compute_cython.py`: cut the range into one slice per thread, and let each thread
+/// make ONE call into C for its whole slice. Returns the total, and when each thread's C call
+/// began and ended (the clock is read only around the call, never inside the loop, so timing
+/// cannot slow it down).
+fn do_math_threaded(
+    native: Native,
+    range: Range,
+    threads: usize,
+) -> (f64, Vec<(Instant, Instant)>) {
+    let slices = range.split(threads);
+    thread::scope(|s| {
+        let handles: Vec<_> = slices
+            .iter()
+            .map(|&slice| {
+                s.spawn(move || {
+                    let started = Instant::now();
+                    let sum = native.run(slice); // the one call into C
+                    (sum, started, Instant::now())
+                })
+            })
+            .collect();
+        // Joined in order, so the total is the same whichever thread finishes first.
+        let mut total = 0.0;
+        let mut times = Vec::with_capacity(handles.len());
+        for handle in handles {
+            let (sum, started, ended) = handle.join().expect("a kernel thread panicked");
+            total += sum;
+            times.push((started, ended));
+        }
+        (total, times)
+    })
 }
 
 /// The best (shortest) of several timed runs, and the result of the last. Every result goes
@@ -172,10 +230,18 @@ impl Best {
         }
     }
 
+    /// Keeps `result`; returns whether `time` is the best so far.
+    fn record(&mut self, time: Duration, result: f64) -> bool {
+        self.result = result;
+        let better = time < self.time;
+        self.time = self.time.min(time);
+        better
+    }
+
     fn time(&mut self, work: impl FnOnce() -> f64) {
         let t0 = Instant::now();
-        self.result = black_box(work());
-        self.time = self.time.min(t0.elapsed());
+        let result = black_box(work());
+        self.record(t0.elapsed(), result);
     }
 }
 
@@ -190,13 +256,13 @@ fn best_of(runs: usize, mut work: impl FnMut() -> f64) -> (Duration, f64) {
 /// The scalar kernel on one thread must match Rust to the last bit. SIMD kernels and thread slices
 /// add in another order, so they must be within the rounding bound of `simd_tolerance`.
 fn check_sums(
-    native: Native,
+    kernel: Kernel,
     range: Range,
     threads: usize,
     rust_sum: f64,
     c_sum: f64,
 ) -> anyhow::Result<()> {
-    let exact = native.kernel() == Kernel::Scalar && threads == 1;
+    let exact = kernel == Kernel::Scalar && threads == 1;
     let allowed = if exact {
         0.0
     } else {
@@ -207,13 +273,12 @@ fn check_sums(
         anyhow::bail!("the C sum differs from the Rust sum by {diff:e} (allowed: {allowed:e})");
     }
     if exact {
-        cprintln!(style::APP, "Sums are identical, bit for bit.");
+        println!("Sums are identical, bit for bit.");
     } else if diff == 0.0 {
         // Whole-number terms and partial sums below 2^53 are exact, so any order gives the same.
-        cprintln!(style::APP, "Sums are identical.");
+        println!("Sums are identical.");
     } else {
-        cprintln!(
-            style::APP,
+        println!(
             "Sums differ by {diff:e} (rounding bound for a different order of additions: {allowed:.1e})."
         );
     }
@@ -236,39 +301,34 @@ fn discard_lesson(range: Range) -> anyhow::Result<()> {
         0.0
     })
     .0;
-    cprintln!(
-        style::WARN,
-        "The course's mistake: the same C loop (integers, like Cython's) with its result unused."
+    anstream::println!(
+        "{WARN}The course's mistake: the same C loop (integers, like Cython's) with its result unused.{WARN:#}"
     );
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    cprintln!(
-        style::APP,
-        "  result kept:      {:>17} positions in {:9.4} ms (sum = {kept_sum})",
-        fmt::thousands(n),
+    let (n_text, big_text) = (
+        n.to_formatted_string(&Locale::en),
+        big_n.to_formatted_string(&Locale::en),
+    );
+    println!(
+        "  result kept:      {n_text:>17} positions in {:9.4} ms (sum = {kept_sum})",
         ms(kept_time)
     );
-    cprintln!(
-        style::APP,
-        "  result discarded: {:>17} positions in {:9.4} ms",
-        fmt::thousands(n),
+    println!(
+        "  result discarded: {n_text:>17} positions in {:9.4} ms",
         ms(discarded_time)
     );
-    cprintln!(
-        style::APP,
-        "  result discarded: {:>17} positions in {:9.4} ms",
-        fmt::thousands(big_n),
+    println!(
+        "  result discarded: {big_text:>17} positions in {:9.4} ms",
         ms(big_time)
     );
     // Judge by what was measured: with 1000× the work in no more time, there was no loop to run.
     if n > 0 && big_time < kept_time / 10 {
-        cprintln!(
-            style::WARN,
-            "1000x the positions, no more time: the C compiler deleted the loop whose result \
-             nobody used. A speed-up measured on it is fiction; keep results observable."
+        anstream::println!(
+            "{WARN}1000x the positions, no more time: the C compiler deleted the loop whose result \
+             nobody used. A speed-up measured on it is fiction; keep results observable.{WARN:#}"
         );
     } else {
-        cprintln!(
-            style::APP,
+        println!(
             "This time the discarded loop ran (the compiler kept it, or the range is too small \
              to tell); with optimisation a compiler is free to delete it."
         );

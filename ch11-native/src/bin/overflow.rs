@@ -1,29 +1,55 @@
-//! The course's loop in 32-bit integers overflows; what Rust does about it, and four fixes.
+//! The course's loop in the C types `math_core.pyx` declared: 32-bit `int` overflows, 32-bit
+//! `float` stops counting and rounds; what Rust does about each.
 //!
-//! Ports: src/11-cython/perf/math_core.pyx (the course's "after correcting for integer overflow")
+//! Ports: `src/11-cython/perf/math_core.pyx` (both versions: `cython.int`, then `cython.float`)
 //!
-//! Run: cargo run -p ch11-native --bin overflow (then add --release, and compare)
+//! Run: `cargo run -p ch11-native --bin overflow` (then add `--release`, and compare)
 //!
-//! Expect: math_core.pyx declared `pos` and the square as C `int` (32 bits). `(pos - 1,000,000)²`
-//! passes i32::MAX (2,147,483,647) whenever |pos - 1,000,000| > 46,340: at pos 1 already, and for
-//! all but 92,681 of the 3,000,000 positions. In a debug build the plain `*` panics at pos 1
-//! (caught here, so it prints one line instead of a backtrace); in a release build the same code
-//! wraps silently, often to a negative number whose square root is NaN, and the sum is NaN. Then the fixes: `checked_mul` (reports where), `wrapping_mul`
-//! (what release did, made explicit), and i64 or f64 arithmetic (the right sum, 2,500,000,500,000).
+//! Copy: `cargo add anstream anstyle num-format` for the integer and counter parts; the f32
+//! kernel part also needs `cargo add --build cc` and this crate's `build.rs`, `c/kernels.h`,
+//! `c/kernels.c` and `src/lib.rs` (the kernels' FFI: `Native`, `Range`, `closed_form`)
 //!
-//! Python vs Rust: Python's integers never overflow, so the Python version was right and the Cython
-//! one silently wrong: C's signed overflow is undefined behaviour, and the course's fast figure came
-//! partly from that. Rust never has undefined overflow: debug builds panic, release builds wrap (two's
-//! complement, defined), and `checked_*`/`wrapping_*`/`saturating_*` say which one you mean.
+//! Expect, first the course's `int` version ("after correcting for integer overflow" in the
+//! course): it declared `pos` and the square as C `int` (32 bits). `(pos - 1,000,000)²` passes
+//! i32::MAX (2,147,483,647) whenever |pos - 1,000,000| > 46,340: at pos 1 already, and for all but
+//! 92,681 of the 3,000,000 positions. In a debug build the plain `*` panics at pos 1 (caught
+//! here, so it prints one line instead of a backtrace); in a release build the same code wraps
+//! silently, often to a negative number whose square root is NaN, and the sum is NaN. Then the
+//! fixes: `checked_mul` (reports where), `wrapping_mul` (what release did, made explicit), and i64
+//! or f64 arithmetic (the right sum, 2,500,000,500,000).
+//!
+//! Then the course's final version, which declares `cython.float`: C's 32-bit float, with a 24-bit
+//! significand. Nothing overflows, but two things go wrong. Counting `pos += 1.0` stops at
+//! 16,777,216 (2^24), where `pos + 1.0` rounds back to `pos`: the course's loop would never reach
+//! compute_it's 30,000,000 (the course ran it to 3,000,000 only). This program's counter checks
+//! that it still advances and reports where it stopped instead of hanging. And the same loop in C
+//! with f32 vectors (twice the lanes of f64, and cheaper square roots) runs much faster than the
+//! f64 kernel, but its sum is wrong: both sums are shown beside the exact one.
+//!
+//! Python vs Rust: Python's integers never overflow and its floats are 64-bit, so the Python
+//! version was right and the Cython ones silently wrong: C's signed overflow is undefined
+//! behaviour, and the course's fast figure came partly from that. Rust never has undefined
+//! overflow: debug builds panic, release builds wrap (two's complement, defined), and
+//! `checked_*`/`wrapping_*`/`saturating_*` say which one you mean. Floats are the same IEEE
+//! floats in every language: `f32` is a choice of speed over digits, made in the type.
 
 use std::hint::black_box;
 use std::panic::{self, AssertUnwindSafe};
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
+use anstyle::{AnsiColor, Style};
+use ch11_native::{Native, Range, closed_form};
 use clap::Parser;
-use course_kit::{cprintln, fmt, style};
+use course_kit::fmt::thousands;
+use num_format::{Locale, ToFormattedString};
 
-/// The course's loop in i32: watch it overflow, then fix it.
+/// A right answer.
+const GOOD: Style = AnsiColor::Green.on_default();
+/// A wrong one.
+const WARN: Style = AnsiColor::Yellow.on_default().bold();
+
+/// The course's loop in i32 and in f32: watch them go wrong, then fix them.
 #[derive(Parser, Debug)]
 // No bare `about`: it would show the crate's description; clap takes the doc comment above.
 #[command(version, long_about = None)]
@@ -37,43 +63,60 @@ struct Args {
 /// The course's `k_sq`, as the 32-bit integer Cython made it.
 const K_SQ: i32 = 1000 * 1000;
 
+/// How far compute_it counts (ch05), beyond where an f32 counter can go.
+const COMPUTE_IT_NUM: f32 = 30_000_000.0;
+
+/// Each kernel timing is the best of this many runs.
+const RUNS: usize = 5;
+
 fn main() -> ExitCode {
     let args = Args::parse();
     let num = black_box(args.num);
-    cprintln!(
-        style::APP,
-        "The loop over pos = 1..={} in i32, as math_core.pyx declared it; i32::MAX = {}.",
-        fmt::thousands(num),
-        fmt::thousands(i32::MAX)
+
+    println!(
+        "The loop over pos = 1..={} in i32, as math_core.pyx first declared it; i32::MAX = {}.",
+        thousands(num),
+        thousands(i32::MAX)
     );
-
     plain(num);
-
     match checked(num) {
-        Ok(sum) => cprintln!(style::GOOD, "checked_mul:  no overflow, sum = {sum}"),
-        Err(pos) => cprintln!(
-            style::APP,
+        Ok(sum) => anstream::println!("{GOOD}checked_mul:  no overflow, sum = {sum}{GOOD:#}"),
+        Err(pos) => println!(
             "checked_mul:  None at pos {}: the overflow is found, and you decide what to do",
-            fmt::thousands(pos)
+            thousands(pos)
         ),
     }
-
     let wrapped = wrapping(num);
-    cprintln!(
-        style::APP,
+    println!(
         "wrapping_mul: {} of {} squares wrapped ({} to a negative, whose sqrt is NaN), sum = {}",
-        fmt::thousands(wrapped.wrong),
-        fmt::thousands(num),
-        fmt::thousands(wrapped.negative),
+        thousands(wrapped.wrong),
+        thousands(num),
+        thousands(wrapped.negative),
         wrapped.sum
     );
-
-    cprintln!(style::GOOD, "i64:          sum = {}", wide(num));
-    cprintln!(
-        style::GOOD,
-        "f64:          sum = {} (the course's fix: floats)",
+    anstream::println!("{GOOD}i64:          sum = {}{GOOD:#}", wide(num));
+    anstream::println!(
+        "{GOOD}f64:          sum = {} (the course's fix: floats){GOOD:#}",
         as_floats(num)
     );
+
+    println!();
+    println!(
+        "The final math_core.pyx declares cython.float: C's 32-bit float, a 24-bit significand."
+    );
+    match count_in_f32(COMPUTE_IT_NUM) {
+        Err(stuck) => anstream::println!(
+            "{WARN}f32 counter:  counting to {} (compute_it's size), pos stopped at {} = 2^24, \
+             where pos + 1.0 == pos: the course's loop would never end (this one checks, and \
+             stopped).{WARN:#}",
+            thousands(COMPUTE_IT_NUM as u64),
+            thousands(stuck as u64)
+        ),
+        Ok(sum) => println!("f32 counter:  reached the end, sum = {sum}"),
+    }
+    let range = Range::new(0.0, f64::from(num)).expect("an i32 is in range");
+    let exact = closed_form(range).expect("whole numbers") as f64;
+    f32_vs_f64(Native::best(), range, exact);
     ExitCode::SUCCESS
 }
 
@@ -109,28 +152,22 @@ fn plain(num: i32) {
                 .copied()
                 .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
                 .unwrap_or("a panic");
-            cprintln!(
-                style::WARN,
-                "plain `*`:    this build checks overflow (debug): it panicked at pos {}: {message}",
-                fmt::thousands(reached)
+            anstream::println!(
+                "{WARN}plain `*`:    this build checks overflow (debug): it panicked at pos {}: {message}{WARN:#}",
+                reached.to_formatted_string(&Locale::en)
             );
-            cprintln!(
-                style::APP,
-                "              (a --release build wraps instead; run it to see)"
-            );
+            println!("              (a --release build wraps instead; run it to see)");
         }
         Ok(sum) if sum.is_nan() => {
-            cprintln!(
-                style::WARN,
-                "plain `*`:    this build does not check overflow (release): the squares wrapped \
-                 silently and the sum is {sum}"
+            anstream::println!(
+                "{WARN}plain `*`:    this build does not check overflow (release): the squares \
+                 wrapped silently and the sum is {sum}{WARN:#}"
             );
-            cprintln!(
-                style::APP,
+            println!(
                 "              (a debug build panics instead; run it without --release to see)"
             );
         }
-        Ok(sum) => cprintln!(style::GOOD, "plain `*`:    no overflow, sum = {sum}"),
+        Ok(sum) => anstream::println!("{GOOD}plain `*`:    no overflow, sum = {sum}{GOOD:#}"),
     }
 }
 
@@ -145,6 +182,7 @@ fn checked(num: i32) -> Result<f64, i32> {
 }
 
 /// What the release build did, asked for explicitly, with a count of the damage.
+#[derive(Debug)]
 struct Wrapped {
     sum: f64,
     wrong: u64,
@@ -181,7 +219,93 @@ fn wide(num: i32) -> f64 {
     acc
 }
 
-/// Fix 2, the course's: do the arithmetic in floating point, which does not overflow here.
+/// Fix 2, the course's: do the arithmetic in floating point (f64), which does not overflow here.
 fn as_floats(num: i32) -> f64 {
-    ch11_native::do_math(ch11_native::Range::new(0.0, f64::from(num)).expect("i32 fits"))
+    let k_sq = f64::from(K_SQ);
+    let mut acc = 0.0;
+    for pos in 1..=num {
+        let d = f64::from(pos) - k_sq;
+        acc += (d * d).sqrt();
+    }
+    acc
+}
+
+/// The course's final loop, `pos: cython.float`, with its body (the square in f32, the square
+/// root in f64 as libc's `sqrt` takes a double) and its sum kept. At 2^24 = 16,777,216,
+/// `pos + 1.0` rounds back to `pos`: the course's `while pos < num` spins there forever for any
+/// larger `num`. This one checks that `pos` still advances: `Err(pos)` says where it stopped.
+fn count_in_f32(num: f32) -> Result<f64, f32> {
+    let k_sq = 1_000_000.0_f32;
+    let mut pos: f32 = 0.0;
+    let mut acc = 0.0;
+    while pos < num {
+        let next = pos + 1.0;
+        if next == pos {
+            return Err(pos);
+        }
+        pos = next;
+        let d = pos - k_sq;
+        acc += f64::from(d * d).sqrt();
+    }
+    Ok(acc)
+}
+
+/// The same loop in C at `native`'s vector width, in f64 and in f32 (twice the lanes, cheaper
+/// square roots): the time of each (best of [`RUNS`], taking turns) and how far each sum is from
+/// `exact`.
+fn f32_vs_f64(native: Native, range: Range, exact: f64) {
+    let (mut t64, mut t32) = (Duration::MAX, Duration::MAX);
+    let (mut sum64, mut sum32) = (0.0, 0.0);
+    for _ in 0..RUNS {
+        let t0 = Instant::now();
+        sum64 = black_box(native.run(black_box(range)));
+        t64 = t64.min(t0.elapsed());
+        let t0 = Instant::now();
+        sum32 = f64::from(black_box(native.run_f32(black_box(range))));
+        t32 = t32.min(t0.elapsed());
+    }
+    let name = native.kernel().name();
+    let lanes = native.kernel().lanes();
+    // A vector register holds twice as many floats as doubles; the scalar loops have one lane.
+    let lanes32 = if lanes == 1 { 1 } else { 2 * lanes };
+    let ms = |t: Duration| t.as_secs_f64() * 1e3;
+    anstream::println!(
+        "{GOOD}f64 kernel:   C {name} in f64 ({lanes} lanes): {:8.3} ms, sum = {sum64} (off by {}){GOOD:#}",
+        ms(t64),
+        (sum64 - exact).abs()
+    );
+    anstream::println!(
+        "{WARN}f32 kernel:   C {name} in f32 ({lanes32} lanes): {:8.3} ms, sum = {sum32} (off by {}){WARN:#}",
+        ms(t32),
+        (sum32 - exact).abs()
+    );
+    println!("exact:        sum = {exact} (the closed form)");
+    println!(
+        "f32 ran {:.2}x as fast as f64, and its sum is wrong: a 24-bit significand cannot hold \
+         running sums of millions of terms to the unit.",
+        t64.as_secs_f64() / t32.as_secs_f64().max(1e-9)
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_f32_counter_stalls_at_2_pow_24() {
+        assert_eq!(count_in_f32(COMPUTE_IT_NUM), Err(16_777_216.0));
+        assert_eq!(16_777_216.0_f32 + 1.0, 16_777_216.0);
+        // Below 2^24 it ends, near Σ |pos - 1e6| for pos = 1..=1000 (each square is rounded to
+        // 24 bits, so not exactly).
+        let sum = count_in_f32(1000.0).unwrap();
+        assert!((sum - 999_499_500.0).abs() < 1e-6 * 999_499_500.0, "{sum}");
+    }
+
+    #[test]
+    fn the_fixes_agree() {
+        for num in [0, 1, 999, 1_000_001] {
+            assert_eq!(wide(num), as_floats(num), "{num}");
+            assert_eq!(checked(num).is_ok(), num == 0, "{num}");
+        }
+    }
 }
