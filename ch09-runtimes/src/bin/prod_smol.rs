@@ -1,32 +1,49 @@
 //! Two producers (20 items each) and one consumer run concurrently on smol, a small runtime.
 //!
-//! Ports: src/09-built-on-asyncio/the_trio/prod_asyncio.py (on another runtime)
+//! Ports: `src/09-built-on-asyncio/the_trio/prod_asyncio.py` (on another runtime)
 //!
-//! Run: cargo run -p ch09-runtimes --bin prod_smol
+//! Run: `cargo run -p ch09-runtimes --bin prod_smol`
+//!
+//! Copy: `cargo add smol anstream anstyle rand`
 //!
 //! Expect: yellow ` -- generated item` and cyan ` +++ Processed value` lines interleaved, items
 //! processed well under a second after they were made, all 40 processed in about 20 s
-//! (`--time-scale 0.01` for 0.2 s). Ctrl-C stops every task and prints the summary.
+//! (`--time-scale 0.01` for 0.2 s). Ctrl-C stops every task, says `Cancelled by Ctrl-C.` and still
+//! prints the summary.
 //!
 //! Python vs Rust: Python has one standard loop; Rust lets you pick the runtime, and this is
-//! `prod_asyncio` with smol instead of tokio (diff the two files). smol is a few small crates
-//! (async-executor, async-io, async-channel); `smol::block_on` drives the main future on this
-//! thread and `smol::spawn` puts tasks on a global executor (one thread unless `SMOL_THREADS` says
-//! otherwise). Two differences from tokio show up: a smol `Task` is cancelled when it is dropped
-//! (tokio's `JoinHandle` detaches instead), and smol has no signal handling, so Ctrl-C comes from
-//! the `ctrlc` crate through a channel (`ch09_runtimes::signal`).
+//! `prod_asyncio` with smol instead of tokio (`diff` the two files: the changed lines say
+//! `// New:`). smol is a few small crates (async-executor, async-io, async-channel);
+//! `smol::block_on` drives the main future on this thread and `smol::spawn` puts tasks on a global
+//! executor (one thread unless `SMOL_THREADS` says otherwise, so like asyncio no two tasks run at
+//! once). Two differences from tokio show up: a smol `Task` is cancelled when it is dropped
+//! (tokio's `JoinHandle` detaches instead), and smol has no signal handling, so `main` gets
+//! Ctrl-C from the `ctrlc` crate through a channel (`ch09_runtimes::signal`).
 
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::time::Instant;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
-use ch09_runtimes::producer::{Item, Tally, make_item, say_exiting, say_generated, say_processed};
+use anstyle::{AnsiColor, Style};
 use clap::Parser;
 use course_kit::cli::{Seed, TimeScale};
-use course_kit::{cprintln, style};
+use course_kit::{fmt, interrupt};
 use rand::Rng;
-use smol::channel::{Receiver, Sender, unbounded};
-use smol::{Timer, future};
+use smol::channel::{Receiver, Sender, unbounded}; // New: smol's channel
+use smol::{Timer, future}; // New: smol's timer and future combinators
+
+/// The course's colour for producers (colorama's Fore.YELLOW).
+const PRODUCER: Style = AnsiColor::Yellow.on_default();
+/// The course's colour for the consumer (colorama's Fore.CYAN).
+const CONSUMER: Style = AnsiColor::Cyan.on_default();
+
+/// Items made and processed, for the closing summary. Atomics, so that tasks on any thread of any
+/// runtime can count without a lock or a handle passed around.
+static PRODUCED: AtomicU64 = AtomicU64::new(0);
+static PROCESSED: AtomicU64 = AtomicU64::new(0);
+
+/// An item: its value, and when it was made, so the consumer can say how long it waited.
+type Item = (u64, Instant);
 
 /// Two producers and a consumer on smol.
 #[derive(Parser, Debug)]
@@ -48,82 +65,91 @@ fn main() -> ExitCode {
 fn run() -> anyhow::Result<ExitCode> {
     let args = Args::parse();
     let t0 = Instant::now();
-    cprintln!(style::APP, "App started.");
-    let tally = Arc::new(Tally::default());
-
-    // No runtime object to build: `block_on` runs the future here, the spawned tasks run on
-    // smol's global executor. After Ctrl-C the tasks are cancelled as their `Task`s are dropped.
-    let interrupted = smol::block_on(produce_and_consume(&args, &tally));
-
-    if interrupted {
-        cprintln!(style::WARN, "Interrupted by Ctrl-C.");
-    }
-    tally.say_summary();
-    say_exiting(t0);
-    Ok(if interrupted {
-        ExitCode::from(130)
-    } else {
-        ExitCode::SUCCESS
-    })
-}
-
-/// Runs the three tasks to the end; true if Ctrl-C came first.
-async fn produce_and_consume(args: &Args, tally: &Arc<Tally>) -> bool {
-    let (tx, rx) = unbounded();
+    println!("App started.");
     let seed = args.seed.value();
-    let (n, time) = (args.items, args.time);
-    let prod1 = smol::spawn(generate_data(
-        n,
-        tx.clone(),
-        Seed::rng_for(seed, 1),
-        time,
-        tally.clone(),
-    ));
-    let prod2 = smol::spawn(generate_data(
-        n,
-        tx,
-        Seed::rng_for(seed, 2),
-        time,
-        tally.clone(),
-    ));
-    let consumer = smol::spawn(process_data(rx, time, tally.clone()));
+    let (rng1, rng2) = (Seed::rng_for(seed, 1), Seed::rng_for(seed, 2));
+    let work = produce_and_consume(args.items, rng1, rng2, args.time.time_scale);
 
-    // `asyncio.gather`: wait for all three (a Task is itself a future).
-    let all = async {
-        future::zip(future::zip(prod1, prod2), consumer).await;
+    // New: no runtime object to build: `block_on` runs the future here, the spawned tasks run on
+    // smol's global executor. After Ctrl-C the tasks are cancelled as their `Task`s are dropped.
+    let work = async {
+        work.await;
         false
     };
     let ctrl_c = async {
         ch09_runtimes::signal::ctrl_c().await;
         true
     };
-    future::or(all, ctrl_c).await
+    let interrupted = smol::block_on(future::or(work, ctrl_c)); // New: smol's block_on and race
+
+    if interrupted {
+        interrupt::announce();
+    }
+    ch09_runtimes::say_summary(
+        PRODUCED.load(Ordering::Relaxed),
+        PROCESSED.load(Ordering::Relaxed),
+    );
+    println!(
+        "App exiting, total time: {} sec.",
+        fmt::secs(t0.elapsed().as_secs_f64())
+    );
+    Ok(if interrupted {
+        interrupt::exit_code()
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The course's `main` once it has a loop: start three tasks, then wait for all of them.
+/// `time_scale` multiplies every sleep (1.0 is the course's pace).
+async fn produce_and_consume(
+    num: u64,
+    rng1: impl Rng + Send + 'static,
+    rng2: impl Rng + Send + 'static,
+    time_scale: f64,
+) {
+    // Unbounded, like `asyncio.Queue()`.
+    let (tx, rx) = unbounded(); // New: smol's channel
+    let prod1 = smol::spawn(generate_data(num, tx.clone(), rng1, time_scale)); // New: smol::spawn
+    let prod2 = smol::spawn(generate_data(num, tx, rng2, time_scale)); // New: smol::spawn
+    let consumer = smol::spawn(process_data(rx, time_scale)); // New: smol::spawn
+
+    // `asyncio.gather`: a Task is itself a future.
+    future::zip(future::zip(prod1, prod2), consumer).await; // New: smol's zip
 }
 
 async fn generate_data(
     num: u64,
-    data: Sender<Item>,
+    data: Sender<Item>, // New: smol's sender
     mut rng: impl Rng,
-    time: TimeScale,
-    tally: Arc<Tally>,
+    time_scale: f64,
 ) {
     for idx in 1..=num {
-        // Unbounded, like asyncio.Queue(): the `.await` never actually waits. It fails only if
-        // the consumer is gone, and then there is no point producing more.
-        if data.send(make_item(idx)).await.is_err() {
+        // Sending on an unbounded channel never waits. It fails only once the consumer is gone,
+        // and then there is no point producing more.
+        if data.send((idx * idx, Instant::now())).await.is_err() {
+            // New: smol's send is async (it only waits on a bounded channel)
             return;
         }
-        tally.produced();
-        say_generated(idx);
-        Timer::after(time.secs(rng.random_range(0.5..1.5))).await;
+        PRODUCED.fetch_add(1, Ordering::Relaxed);
+        anstream::println!("{PRODUCER} -- generated item {idx}{PRODUCER:#}");
+        let pause = Duration::from_secs_f64(rng.random_range(0.5..1.5) * time_scale);
+        Timer::after(pause).await; // New: smol's timer
     }
 }
 
-async fn process_data(data: Receiver<Item>, time: TimeScale, tally: Arc<Tally>) {
-    // `Err(Closed)` once both producers have finished and dropped their senders.
-    while let Ok(item) = data.recv().await {
-        say_processed(&item);
-        tally.processed();
-        Timer::after(time.secs(0.5)).await;
+async fn process_data(
+    data: Receiver<Item>, // New: smol's receiver
+    time_scale: f64,
+) {
+    // The channel ends once both producers have finished and dropped their senders.
+    while let Ok((value, made)) = data.recv().await {
+        // New: `Err(Closed)` at the end
+        let age = made.elapsed().as_secs_f64();
+        anstream::println!(
+            "{CONSUMER} +++ Processed value {value} after {age:.2} sec.{CONSUMER:#}"
+        );
+        PROCESSED.fetch_add(1, Ordering::Relaxed);
+        Timer::after(Duration::from_secs_f64(0.5 * time_scale)).await; // New: smol's timer
     }
 }

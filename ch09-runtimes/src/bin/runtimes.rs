@@ -1,10 +1,12 @@
 //! Compares tokio (multi-thread and current-thread), smol and async-std on the same four
 //! workloads and prints a table of medians, spreads and ratios.
 //!
-//! Ports: the chapter's theme (src/09-built-on-asyncio: "other loops and libraries built on
+//! Ports: the chapter's theme (`src/09-built-on-asyncio`: "other loops and libraries built on
 //! asyncio") as a measurement: which Rust runtime, for which kind of work.
 //!
-//! Run: cargo run -p ch09-runtimes --release --bin runtimes [-- --runs 11]
+//! Run: `cargo run -p ch09-runtimes --release --bin runtimes [-- --runs 11]`
+//!
+//! Copy: `cargo add tokio smol async-std async-compat reqwest indicatif num-format anyhow --features tokio/rt-multi-thread,tokio/time,tokio/sync`
 //!
 //! Expect: for each workload (spawn 100,000 tiny tasks; 500,000 messages through a bounded
 //! channel; 10,000 timers of 1–50 ms; 100 concurrent downloads from the embedded site) one row
@@ -12,26 +14,37 @@
 //! fastest. Spawning and channels are where the runtimes differ (by up to ~2× on a 2-core
 //! machine, and the ranking can change with the core count); timers and downloads are bound by
 //! the clock and the network, so every runtime takes about the same time there. About 20 s in
-//! all; `--tasks`, `--messages`, `--timers`, `--downloads` make it smaller.
+//! all, with a progress bar on stderr meanwhile (only when stdout is a terminal, so a piped table
+//! stays clean); `--tasks`, `--messages`, `--timers`, `--downloads` make it smaller. The async-std
+//! rows say `discontinued`. Ctrl-C stops the measuring, says `Cancelled by Ctrl-C.` and prints
+//! the table measured so far.
 //!
 //! Python vs Rust: Python ships one loop (asyncio) and libraries built on it (trio, unsync);
 //! in Rust the runtime is a library you choose. The choice matters most for an ecosystem: reqwest
 //! (like most of the network stack) is written for tokio, so under smol and async-std each
 //! download here is wrapped in `async_compat::Compat`, which lends it a tokio reactor running on a
 //! background thread. async-std is discontinued upstream (RUSTSEC-2025-0052, pointing to smol);
-//! it is kept for comparison, and is itself built on smol's crates.
+//! it is kept for comparison, labelled so in its rows, and is itself built on smol's crates.
 
 use std::hint::black_box;
+use std::io::IsTerminal as _;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, bail, ensure};
-use ch09_runtimes::stats::{Spread, ms};
+use anstyle::{AnsiColor, Style};
+use anyhow::{Context as _, ensure};
 use clap::Parser;
 use course_kit::cli::{Net, TimeScale, Workers};
-use course_kit::{cprintln, fmt, interrupt, style};
+use course_kit::site::Source;
+use course_kit::{http, interrupt};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use num_format::{Locale, ToFormattedString};
+
+/// The fastest runtime's row for each workload.
+const BEST: Style = AnsiColor::Green.on_default();
 
 /// Times tokio, smol and async-std on the same workloads.
 #[derive(Parser, Debug)]
@@ -58,6 +71,21 @@ struct Args {
     /// Concurrent downloads from the site (0 skips the download workload)
     #[arg(long, value_name = "N", default_value_t = 100)]
     downloads: u32,
+}
+
+/// What to measure, as plain values (`main` turns the flags into this once).
+#[derive(Debug, Clone)]
+struct Plan {
+    runs: u32,
+    tasks: u64,
+    messages: u64,
+    timers: u64,
+    /// The pages of the download workload (empty: skip it).
+    urls: Vec<String>,
+    /// A whole request's timeout.
+    timeout: Duration,
+    /// `--live`: a failed download adds a hint about the local site.
+    live: bool,
 }
 
 /// The bounded channel's capacity in the producer/consumer workload.
@@ -237,14 +265,18 @@ impl Rt for Smol {
 }
 
 /// async-std's global executor (one thread per core unless ASYNC_STD_THREAD_COUNT says
-/// otherwise; it cannot be sized per runtime, nor shut down).
+/// otherwise; it cannot be sized per runtime, nor shut down). Discontinued upstream: its rows say
+/// so, since a table is where a learner would pick a runtime.
 struct AsyncStd;
 
 impl Rt for AsyncStd {
     fn name(&self) -> String {
-        let threads = std::env::var("ASYNC_STD_THREAD_COUNT")
-            .unwrap_or_else(|_| course_kit::cli::available_parallelism().to_string());
-        format!("async-std ({threads} threads)")
+        let threads = std::env::var("ASYNC_STD_THREAD_COUNT").unwrap_or_else(|_| {
+            std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .to_string()
+        });
+        format!("async-std ({threads} threads; discontinued)")
     }
     fn block_on<F: Future>(&self, f: F) -> F::Output {
         async_std::task::block_on(f)
@@ -295,12 +327,13 @@ enum Workload {
 }
 
 impl Workload {
-    fn label(self, args: &Args) -> String {
+    fn label(self, plan: &Plan) -> String {
+        let n = |n: u64| n.to_formatted_string(&Locale::en);
         match self {
-            Workload::Spawn => format!("spawn {} tasks", fmt::thousands(args.tasks)),
-            Workload::Channel => format!("channel {} messages", fmt::thousands(args.messages)),
-            Workload::Timers => format!("{} timers 1-50 ms", fmt::thousands(args.timers)),
-            Workload::Downloads => format!("{} downloads", fmt::thousands(args.downloads)),
+            Workload::Spawn => format!("spawn {} tasks", n(plan.tasks)),
+            Workload::Channel => format!("channel {} messages", n(plan.messages)),
+            Workload::Timers => format!("{} timers 1-50 ms", n(plan.timers)),
+            Workload::Downloads => format!("{} downloads", n(plan.urls.len() as u64)),
         }
     }
 }
@@ -341,9 +374,14 @@ async fn timers<R: Rt>(rt: &R, n: u64) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn downloads<R: Rt>(rt: &R, urls: &[String], net: &Net, live: bool) -> anyhow::Result<()> {
+/// Downloads every URL at once; the failed ones, each with its error.
+async fn downloads<R: Rt>(
+    rt: &R,
+    urls: &[String],
+    timeout: Duration,
+) -> reqwest::Result<Vec<(String, reqwest::Error)>> {
     // A fresh client per run: its connection pool belongs to the reactor that made the connections.
-    let client = course_kit::http::client(net)?;
+    let client = reqwest::Client::builder().timeout(timeout).build()?;
     let handles: Vec<_> = urls
         .iter()
         .map(|url| {
@@ -353,54 +391,57 @@ async fn downloads<R: Rt>(rt: &R, urls: &[String], net: &Net, live: bool) -> any
                     let resp = client.get(&url).send().await?.error_for_status()?;
                     resp.text().await
                 };
-                fetch
-                    .await
-                    .map(|t| t.len())
-                    .map_err(|e| format!("{url}: {}", course_kit::http::describe(&e, live)))
+                fetch.await.map(|t| t.len()).map_err(|e| (url, e))
             }))
         })
         .collect();
     let mut failures = Vec::new();
     for h in handles {
-        if let Err(e) = h.await {
-            failures.push(e);
+        if let Err(failure) = h.await {
+            failures.push(failure);
         }
     }
-    if let Some(first) = failures.first() {
-        bail!(
-            "{} of {} downloads failed, the first: {first}",
-            failures.len(),
-            urls.len()
-        );
-    }
-    Ok(())
+    Ok(failures)
 }
 
-/// Times `runs` runs of `workload` on `rt`; the clock starts inside the runtime, so building it
-/// is not counted.
+/// Times `plan.runs` runs of `workload` on `rt`, one step of `progress` each; the clock starts
+/// inside the runtime, so building it is not counted. Stops early once `stop` is set (Ctrl-C).
 fn measure<R: Rt>(
     rt: &R,
     workload: Workload,
-    args: &Args,
-    urls: &[String],
-    live: bool,
+    plan: &Plan,
+    progress: &ProgressBar,
+    stop: &AtomicBool,
 ) -> anyhow::Result<Vec<Duration>> {
+    progress.set_message(format!("{} on {}", workload.label(plan), rt.name()));
     let mut times = Vec::new();
-    for _ in 0..args.runs {
-        if interrupt::requested() {
+    for _ in 0..plan.runs {
+        if stop.load(Ordering::SeqCst) {
             break;
         }
         let elapsed = rt.block_on(async {
             let t0 = Instant::now();
             match workload {
-                Workload::Spawn => spawn_many(rt, args.tasks).await,
-                Workload::Channel => channel(rt, args.messages).await,
-                Workload::Timers => timers(rt, args.timers).await,
-                Workload::Downloads => downloads(rt, urls, &args.net, live).await,
+                Workload::Spawn => spawn_many(rt, plan.tasks).await,
+                Workload::Channel => channel(rt, plan.messages).await,
+                Workload::Timers => timers(rt, plan.timers).await,
+                Workload::Downloads => {
+                    let failures = downloads(rt, &plan.urls, plan.timeout).await?;
+                    if let Some((url, first)) = failures.first() {
+                        anyhow::bail!(
+                            "{} of {} downloads failed, the first: {url}: {}",
+                            failures.len(),
+                            plan.urls.len(),
+                            http::describe(first, plan.live)
+                        );
+                    }
+                    Ok(())
+                }
             }
             .map(|()| t0.elapsed())
         });
-        times.push(elapsed.with_context(|| format!("{} on {}", workload.label(args), rt.name()))?);
+        times.push(elapsed.with_context(|| format!("{} on {}", workload.label(plan), rt.name()))?);
+        progress.inc(1);
     }
     Ok(times)
 }
@@ -412,19 +453,24 @@ struct Row {
     spread: Spread,
 }
 
-fn measure_all<R: Rt>(
-    rt: &R,
-    args: &Args,
-    urls: &[String],
-    live: bool,
-    rows: &mut Vec<Row>,
-) -> anyhow::Result<()> {
+/// The workloads the plan asks for.
+fn workloads(plan: &Plan) -> Vec<Workload> {
     let mut workloads = vec![Workload::Spawn, Workload::Channel, Workload::Timers];
-    if !urls.is_empty() {
+    if !plan.urls.is_empty() {
         workloads.push(Workload::Downloads);
     }
-    for workload in workloads {
-        let times = measure(rt, workload, args, urls, live)?;
+    workloads
+}
+
+fn measure_all<R: Rt>(
+    rt: &R,
+    plan: &Plan,
+    progress: &ProgressBar,
+    stop: &AtomicBool,
+    rows: &mut Vec<Row>,
+) -> anyhow::Result<()> {
+    for workload in workloads(plan) {
+        let times = measure(rt, workload, plan, progress, stop)?;
         if let Some(spread) = Spread::of(&times) {
             rows.push(Row {
                 workload,
@@ -441,50 +487,81 @@ fn main() -> ExitCode {
 }
 
 fn run() -> anyhow::Result<ExitCode> {
+    let stop = interrupt::flag();
     let args = Args::parse();
     course_kit::warn_if_unoptimized!();
-    let stop = interrupt::flag();
     let workers = args.workers.get();
-    let source = args.net.source(args.time)?;
-    let urls: Vec<String> = (1..=args.downloads)
-        .map(|n| source.url_for("https://talkpython.fm", &format!("/{}", 100 + n)))
-        .collect();
-    let live = source.is_live();
-    cprintln!(
-        style::APP,
+    let source = Source::from_flags(&args.net, args.time.time_scale)?;
+    let plan = Plan {
+        runs: args.runs,
+        tasks: args.tasks,
+        messages: args.messages,
+        timers: args.timers,
+        urls: (1..=args.downloads)
+            .map(|n| source.url_for("https://talkpython.fm", &format!("/{}", 100 + n)))
+            .collect(),
+        timeout: args.net.timeout(),
+        live: source.is_live(),
+    };
+    println!(
         "Timing {} runs per figure on {workers} worker threads...",
         args.runs
     );
 
+    // Four runtimes, each workload `runs` times. Drawn on stderr, and only when stdout is a
+    // terminal: a table piped to a file or a test gets no progress lines mixed in.
+    let steps = 4 * workloads(&plan).len() as u64 * u64::from(plan.runs);
+    let target = if std::io::stdout().is_terminal() {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    };
+    let progress = ProgressBar::with_draw_target(Some(steps), target).with_style(
+        ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} runs, {elapsed}: {msg}")?
+            .progress_chars("=> "),
+    );
+    progress.enable_steady_tick(Duration::from_millis(100));
+
     let mut rows = Vec::new();
     // One runtime at a time, each dropped (its threads stopped) before the next is built.
-    measure_all(
-        &Tokio::multi_thread(workers)?,
-        &args,
-        &urls,
-        live,
-        &mut rows,
-    )?;
-    measure_all(&Tokio::current_thread()?, &args, &urls, live, &mut rows)?;
-    measure_all(&Smol::new(workers)?, &args, &urls, live, &mut rows)?;
-    // async-std reads its thread count from the environment once, at first use.
-    measure_all(&AsyncStd, &args, &urls, live, &mut rows)?;
+    let measured = (|| {
+        measure_all(
+            &Tokio::multi_thread(workers)?,
+            &plan,
+            &progress,
+            &stop,
+            &mut rows,
+        )?;
+        measure_all(
+            &Tokio::current_thread()?,
+            &plan,
+            &progress,
+            &stop,
+            &mut rows,
+        )?;
+        measure_all(&Smol::new(workers)?, &plan, &progress, &stop, &mut rows)?;
+        // async-std reads its thread count from the environment once, at first use.
+        measure_all(&AsyncStd, &plan, &progress, &stop, &mut rows)
+    })();
+    progress.finish_and_clear();
+    measured?;
 
-    print_table(&args, &rows);
-    if stop.load(std::sync::atomic::Ordering::SeqCst) {
-        cprintln!(
-            style::WARN,
-            "Interrupted by Ctrl-C: the table has the runs done so far."
-        );
-        return Ok(ExitCode::from(130));
+    let interrupted = stop.load(Ordering::SeqCst);
+    if interrupted {
+        interrupt::announce();
     }
-    Ok(ExitCode::SUCCESS)
+    print_table(&plan, &rows);
+    Ok(if interrupted {
+        interrupt::exit_code()
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
-fn print_table(args: &Args, rows: &[Row]) {
+fn print_table(plan: &Plan, rows: &[Row]) {
     println!();
     println!(
-        "{:<26} {:<32} {:>11} {:>19} {:>10}",
+        "{:<26} {:<36} {:>11} {:>19} {:>10}",
         "workload", "runtime", "median ms", "min-max ms", "vs best"
     );
     let mut last = None;
@@ -498,19 +575,19 @@ fn print_table(args: &Args, rows: &[Row]) {
         let label = if last == Some(row.workload) {
             String::new()
         } else {
-            row.workload.label(args)
+            row.workload.label(plan)
         };
         last = Some(row.workload);
         let ratio = row.spread.median.as_secs_f64() / best.as_secs_f64().max(1e-12);
         let line = format!(
-            "{label:<26} {:<32} {:>11} {:>19} {:>9.2}x",
+            "{label:<26} {:<36} {:>11} {:>19} {:>9.2}x",
             row.runtime,
             ms(row.spread.median),
             format!("{}-{}", ms(row.spread.min), ms(row.spread.max)),
             ratio
         );
         if ratio < 1.0001 {
-            cprintln!(style::GOOD, "{line}");
+            anstream::println!("{BEST}{line}{BEST:#}");
         } else {
             println!("{line}");
         }
@@ -523,7 +600,8 @@ fn print_table(args: &Args, rows: &[Row]) {
     );
     println!(
         "Under smol and async-std each download runs inside async_compat::Compat (reqwest needs \
-         a tokio reactor; Compat runs one on a background thread)."
+         a tokio reactor; Compat runs one on a background thread). async-std is discontinued \
+         upstream (RUSTSEC-2025-0052): use smol for new code."
     );
 }
 
@@ -539,4 +617,71 @@ fn rows_by_workload(rows: &[Row]) -> Vec<&Row> {
         .iter()
         .flat_map(|w| rows.iter().filter(move |r| r.workload == *w))
         .collect()
+}
+
+/// Several timings of one thing.
+#[derive(Debug, Clone)]
+struct Spread {
+    /// The median (the mean of the middle two for an even count).
+    median: Duration,
+    /// The fastest run.
+    min: Duration,
+    /// The slowest run.
+    max: Duration,
+    /// How many runs.
+    runs: usize,
+}
+
+impl Spread {
+    /// Summarises `times`; `None` when there are none.
+    fn of(times: &[Duration]) -> Option<Spread> {
+        let mut t = times.to_vec();
+        t.sort();
+        let n = t.len();
+        let median = match n {
+            0 => return None,
+            _ if n % 2 == 1 => t[n / 2],
+            _ => (t[n / 2 - 1] + t[n / 2]) / 2,
+        };
+        Some(Spread {
+            median,
+            min: t[0],
+            max: t[n - 1],
+            runs: n,
+        })
+    }
+}
+
+/// A duration in milliseconds with sensible precision: `0.042`, `3.14`, `1,234`.
+fn ms(d: Duration) -> String {
+    let ms = d.as_secs_f64() * 1000.0;
+    if ms < 1.0 {
+        format!("{ms:.3}")
+    } else if ms < 100.0 {
+        format!("{ms:.2}")
+    } else {
+        (ms.round() as u64).to_formatted_string(&Locale::en)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_and_spread() {
+        let d = Duration::from_millis;
+        let s = Spread::of(&[d(5), d(1), d(3)]).unwrap();
+        assert_eq!((s.median, s.min, s.max, s.runs), (d(3), d(1), d(5), 3));
+        let s = Spread::of(&[d(4), d(1), d(2), d(10)]).unwrap();
+        assert_eq!(s.median, d(3));
+        assert!(Spread::of(&[]).is_none());
+    }
+
+    #[test]
+    fn ms_formats() {
+        assert_eq!(ms(Duration::from_micros(42)), "0.042");
+        assert_eq!(ms(Duration::from_micros(3_140)), "3.14");
+        assert_eq!(ms(Duration::from_millis(1_234)), "1,234");
+    }
 }

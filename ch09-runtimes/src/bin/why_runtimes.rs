@@ -1,9 +1,11 @@
 //! The course's list of asyncio's pain points, each one run to show how Rust's runtimes handle it.
 //!
-//! Ports: the "why not just asyncio?" list of src/09-built-on-asyncio (unsync's and trio's
+//! Ports: the "why not just asyncio?" list of `src/09-built-on-asyncio` (unsync's and trio's
 //! motivation), as one program with six numbered demonstrations.
 //!
-//! Run: cargo run -p ch09-runtimes --bin why_runtimes [-- --point 4]
+//! Run: `cargo run -p ch09-runtimes --bin why_runtimes [-- --point 4]`
+//!
+//! Copy: `cargo add tokio futures anstream anstyle anyhow --features tokio/rt-multi-thread,tokio/macros,tokio/time,tokio/sync`
 //!
 //! Expect: six short sections, each naming the asyncio problem and printing what the Rust answer
 //! did: async code run from plain `main` and from a plain thread; a task's handle awaited from
@@ -22,11 +24,24 @@ use std::process::ExitCode;
 use std::rc::Rc;
 use std::time::Duration;
 
+use anstyle::{AnsiColor, Style};
 use clap::Parser;
 use course_kit::cli::TimeScale;
-use course_kit::{cprintln, style};
 use tokio::runtime::{Builder, Handle, Runtime};
 use tokio::sync::oneshot;
+
+/// Each Rust answer (the course has no such lines; green, like its other good news).
+const ANSWER: Style = AnsiColor::Green.on_default();
+
+/// `--time-scale`, as the demonstrations use it: course seconds to a scaled `Duration`.
+#[derive(Debug, Clone, Copy)]
+struct Pace(f64);
+
+impl Pace {
+    fn secs(self, secs: f64) -> Duration {
+        Duration::from_secs_f64(secs * self.0)
+    }
+}
 
 /// Six of asyncio's pain points, and how Rust's async runtimes answer each.
 #[derive(Parser, Debug)]
@@ -40,7 +55,7 @@ struct Args {
 }
 
 /// One demonstration: runs and prints its answer.
-type Demo = fn(TimeScale) -> anyhow::Result<()>;
+type Demo = fn(Pace) -> anyhow::Result<()>;
 
 fn main() -> ExitCode {
     course_kit::exit::report(run())
@@ -64,29 +79,29 @@ fn run() -> anyhow::Result<ExitCode> {
         if args.point.is_some_and(|p| p != n) {
             continue;
         }
-        cprintln!(style::APP, "{n}. asyncio: {problem}.");
-        show(args.time)?;
+        println!("{n}. asyncio: {problem}.");
+        show(Pace(args.time.time_scale))?;
         println!();
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn say(text: &str) {
-    cprintln!(style::GOOD, "   Rust: {text}");
+    anstream::println!("{ANSWER}   Rust: {text}{ANSWER:#}");
 }
 
 /// A continuation line of the answer.
 fn more(text: &str) {
-    cprintln!(style::GOOD, "         {text}");
+    anstream::println!("{ANSWER}         {text}{ANSWER:#}");
 }
 
-async fn answer(time: TimeScale) -> u32 {
+async fn answer(time: Pace) -> u32 {
     tokio::time::sleep(time.secs(0.05)).await;
     42
 }
 
 /// Point 1: A runtime is a value: build one and `block_on` it, or hand its `Handle` to any thread.
-fn from_sync(time: TimeScale) -> anyhow::Result<()> {
+fn from_sync(time: Pace) -> anyhow::Result<()> {
     let runtime = Runtime::new()?;
     let got = runtime.block_on(answer(time));
     say(&format!(
@@ -112,7 +127,7 @@ fn from_sync(time: TimeScale) -> anyhow::Result<()> {
 }
 
 /// Point 2: `Send` is checked when compiling; handles are thread-safe; `!Send` work has `LocalSet`.
-fn thread_safe(time: TimeScale) -> anyhow::Result<()> {
+fn thread_safe(time: Pace) -> anyhow::Result<()> {
     let runtime = Runtime::new()?;
     let task = runtime.spawn(answer(time));
     // The JoinHandle goes to another thread and is awaited there by a *different* executor.
@@ -146,7 +161,7 @@ fn thread_safe(time: TimeScale) -> anyhow::Result<()> {
 
 /// Point 3: Awaiting work on a thread: `spawn_blocking`, or any thread plus a oneshot channel; and the
 /// synchronous side can wait without a runtime (`blocking_recv`).
-fn await_a_thread(time: TimeScale) -> anyhow::Result<()> {
+fn await_a_thread(time: Pace) -> anyhow::Result<()> {
     let runtime = Runtime::new()?;
     let sum = runtime.block_on(async {
         tokio::task::spawn_blocking(|| (1..=1_000_000u64).sum::<u64>()).await
@@ -187,7 +202,7 @@ impl Drop for Guard {
 }
 
 /// Point 4: Timeouts wrap any future; `select!` races; dropping a future cancels it; tasks abort.
-fn cancellation(time: TimeScale) -> anyhow::Result<()> {
+fn cancellation(time: Pace) -> anyhow::Result<()> {
     let runtime = Runtime::new()?;
     runtime.block_on(async {
         let slow = tokio::time::sleep(time.secs(10.0));
@@ -234,7 +249,7 @@ thread_local! {
 
 /// Point 5: Two tasks interleave on ONE thread: a thread-local is shared (and clobbered), a
 /// `task_local!` value belongs to its task.
-fn task_local(time: TimeScale) -> anyhow::Result<()> {
+fn task_local(time: Pace) -> anyhow::Result<()> {
     let runtime = Builder::new_current_thread().enable_all().build()?;
     let seen = runtime.block_on(async {
         let handler = |id: u32| async move {
@@ -259,7 +274,7 @@ fn task_local(time: TimeScale) -> anyhow::Result<()> {
 }
 
 /// Point 6: tokio's test clock: time can be paused and advanced, so timeouts are tested instantly.
-fn testing(_time: TimeScale) -> anyhow::Result<()> {
+fn testing(_time: Pace) -> anyhow::Result<()> {
     say("#[tokio::test(start_paused = true)] freezes tokio's clock; when every task waits, it");
     more("jumps to the next timer. A 5 s deadline or a 1 h timeout is tested in microseconds,");
     more(
