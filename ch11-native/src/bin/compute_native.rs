@@ -4,9 +4,10 @@
 //!
 //! Run: `cargo run -p ch11-native --release`
 //!
-//! Copy: `cargo add anstream anstyle num-format` and `cargo add --build cc`, then copy this
-//! crate's `build.rs`, `c/kernels.h`, `c/kernels.c` and `src/lib.rs` (the kernels' FFI:
-//! `Native`, `Range`, `do_math`)
+//! Copy: `cargo add anstream anstyle anyhow num-format` and `cargo add --build cc`, then copy
+//! `c/kernels.h`, `c/kernels.c`, the `kernels.c` half of this crate's `build.rs`, and `src/lib.rs`
+//! (the kernels' FFI: `Native`, `Range`, `do_math`) as your library, whose name goes in the
+//! `use ch11_native::…` line
 //!
 //! Expect: `Doing math on N processors.`, which C kernel runs (`--kernel auto` picks the widest
 //! the CPU has: AVX-512, AVX2, SSE2, NEON, else portable C), the time of the plain Rust loop on

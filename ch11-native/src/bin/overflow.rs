@@ -6,8 +6,8 @@
 //! Run: `cargo run -p ch11-native --bin overflow` (then add `--release`, and compare)
 //!
 //! Copy: `cargo add anstream anstyle num-format` for the integer and counter parts; the f32
-//! kernel part also needs `cargo add --build cc` and this crate's `build.rs`, `c/kernels.h`,
-//! `c/kernels.c` and `src/lib.rs` (the kernels' FFI: `Native`, `Range`, `closed_form`)
+//! kernel part (`f32_vs_f64`) also needs what `compute_native`'s header lists: `cargo add --build
+//! cc`, `c/kernels.h`, `c/kernels.c`, the `kernels.c` half of `build.rs`, and `src/lib.rs`
 //!
 //! Expect, first the course's `int` version ("after correcting for integer overflow" in the
 //! course): it declared `pos` and the square as C `int` (32 bits). `(pos - 1,000,000)²` passes
