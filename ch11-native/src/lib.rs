@@ -351,8 +351,8 @@ impl Native {
 
     /// The same loop in 32-bit floats, at this kernel's width (twice the lanes of the f64 one;
     /// the scalar and portable kernels share one plain float loop). Faster, and wrong: each
-    /// running sum has a 24-bit significand, so the total is off in its 7th or 8th digit (see
-    /// the `overflow` program).
+    /// running sum has a 24-bit significand, so at the course's sizes the total is wrong from
+    /// about its sixth significant digit (see the `overflow` program).
     pub fn run_f32(self, range: Range) -> f32 {
         ffi::do_math_f32(self, range)
     }
