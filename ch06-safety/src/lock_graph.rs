@@ -1,10 +1,14 @@
 //! A deadlock detector for the `deadlock` program: a wait-for graph kept beside the account locks.
 //!
-//! Every lock taken through [`LockGraph::lock`] is written down: who owns which account, and which
+//! Every lock taken through [`Watched::lock`] is written down: who owns which account, and which
 //! account each thread is about to wait for. Just before a thread blocks, it follows the chain
 //! "I wait for account A, held by thread T, which waits for account B, held by ..." If the chain
 //! comes back to the thread itself, blocking would never end: that is a deadlock, and the thread
 //! returns [`Halt::Deadlock`] instead of waiting.
+//!
+//! The detector only does the bookkeeping; the waiting itself is the caller's own `lock()`, passed
+//! in as a closure (`me.lock(account, || accounts[account].lock())`). So it watches std's `Mutex`
+//! in the program and the model checker's `Mutex` in `tests/model.rs` alike.
 //!
 //! Why this finds every deadlock, with no timeout and no false alarm: a thread records what it
 //! holds right after it gets a lock and erases it just before it lets go, so the graph never
@@ -17,9 +21,25 @@
 
 use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{LockResult, Mutex, MutexGuard, PoisonError};
 
-use crate::Halt;
+/// Why a thread stopped before finishing its transfers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Halt {
+    /// A lock it needed is poisoned: another thread panicked while holding it, so the data behind
+    /// it may be half updated.
+    Poisoned,
+    /// Waiting for the next lock would never end: the threads of this cycle each hold a lock the
+    /// next one waits for.
+    Deadlock(Cycle),
+}
+
+/// `lock()?` works in the program: a poisoned lock stops the thread instead of panicking it.
+impl<T> From<PoisonError<T>> for Halt {
+    fn from(_: PoisonError<T>) -> Self {
+        Halt::Poisoned
+    }
+}
 
 /// One thread in a deadlock: it holds `holds` and waits for `waits_for`, which `held_by` holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,16 +118,33 @@ impl LockGraph {
         self.graph.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Locks `mutex` (account number `account`) for thread `thread`, unless waiting for it would
-    /// close a circle of waiting threads.
-    pub fn lock<'a, T>(
-        &'a self,
-        thread: usize,
+    /// Thread `thread`'s (0 = main, 1.. = workers) way to take locks under the detector's eye.
+    pub fn watch(&self, thread: usize) -> Watched<'_> {
+        Watched {
+            graph: self,
+            thread,
+        }
+    }
+}
+
+/// One thread, as the detector knows it: every lock it takes goes through [`Watched::lock`].
+#[derive(Debug, Clone, Copy)]
+pub struct Watched<'a> {
+    graph: &'a LockGraph,
+    thread: usize,
+}
+
+impl<'a> Watched<'a> {
+    /// Takes the lock of account number `account` with `lock` (the mutex's own `lock()`), unless
+    /// waiting for it would close a circle of waiting threads.
+    pub fn lock<G>(
+        self,
         account: usize,
-        mutex: &'a Mutex<T>,
-    ) -> Result<Held<'a, T>, Halt> {
+        lock: impl FnOnce() -> LockResult<G>,
+    ) -> Result<Held<'a, G>, Halt> {
+        let thread = self.thread;
         {
-            let mut graph = self.graph();
+            let mut graph = self.graph.graph();
             graph.waiting.insert(thread, account);
             if let Some(cycle) = graph.cycle_through(thread) {
                 graph.waiting.remove(&thread);
@@ -115,41 +152,42 @@ impl LockGraph {
             }
         }
         // The graph's own lock is released before blocking here, or it would stop the world.
-        let locked = mutex.lock();
-        let mut graph = self.graph();
+        let locked = lock();
+        let mut graph = self.graph.graph();
         graph.waiting.remove(&thread);
         let guard = locked?;
         graph.owner.insert(account, thread);
         Ok(Held {
-            graph: self,
+            graph: self.graph,
             account,
             guard,
         })
     }
 }
 
-/// A lock taken through a [`LockGraph`]; dropping it erases it from the graph, then unlocks.
+/// A lock taken through [`Watched::lock`] (`G` is the mutex's guard); dropping it erases it from
+/// the graph, then unlocks.
 #[derive(Debug)]
-pub struct Held<'a, T> {
+pub struct Held<'a, G> {
     graph: &'a LockGraph,
     account: usize,
-    guard: MutexGuard<'a, T>,
+    guard: G,
 }
 
-impl<T> Deref for Held<'_, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
+impl<G: Deref> Deref for Held<'_, G> {
+    type Target = G::Target;
+    fn deref(&self) -> &G::Target {
         &self.guard
     }
 }
 
-impl<T> DerefMut for Held<'_, T> {
-    fn deref_mut(&mut self) -> &mut T {
+impl<G: DerefMut> DerefMut for Held<'_, G> {
+    fn deref_mut(&mut self) -> &mut G::Target {
         &mut self.guard
     }
 }
 
-impl<T> Drop for Held<'_, T> {
+impl<G> Drop for Held<'_, G> {
     fn drop(&mut self) {
         // Erased before `guard` unlocks (fields drop after this body): the graph may briefly
         // miss a lock that is still held, but never claims one that is free.
@@ -166,7 +204,7 @@ mod tests {
         let graph = LockGraph::new();
         let m = Mutex::new(5);
         {
-            let mut held = graph.lock(1, 0, &m).unwrap();
+            let mut held = graph.watch(1).lock(0, || m.lock()).unwrap();
             *held += 1;
             assert_eq!(graph.graph().owner.get(&0), Some(&1));
         }
@@ -187,7 +225,7 @@ mod tests {
         }
         // Thread 2 holds account 1 and now asks for account 0: that closes the circle.
         let accounts = [Mutex::new(0), Mutex::new(0)];
-        let err = graph.lock(2, 0, &accounts[0]).unwrap_err();
+        let err = graph.watch(2).lock(0, || accounts[0].lock()).unwrap_err();
         let Halt::Deadlock(cycle) = err else {
             panic!("expected a deadlock, got {err:?}");
         };
@@ -218,8 +256,10 @@ mod tests {
     fn re_locking_your_own_lock_is_a_circle_of_one() {
         let graph = LockGraph::new();
         let m = Mutex::new(0);
-        let _first = graph.lock(3, 4, &m).unwrap();
-        let Err(Halt::Deadlock(cycle)) = graph.lock(3, 4, &m) else {
+        let me = graph.watch(3);
+        let _first = me.lock(4, || m.lock()).unwrap();
+        // The closure is never called: the circle is found before waiting.
+        let Err(Halt::Deadlock(cycle)) = me.lock(4, || -> LockResult<()> { unreachable!() }) else {
             panic!("locking twice must be reported, not hang");
         };
         assert_eq!(

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use course_kit::testing::run;
+use course_kit::testing::{assert_bad_flags, run};
 
 const ALL_GOOD: &str = "All good: Consistent account balance: $44,500";
 
@@ -117,9 +117,11 @@ fn deadlock_is_detected_reported_and_exits_non_zero() {
     }
 }
 
+/// `--panic-at` is `safe_bank`'s alone; tests/model.rs checks the same for the fine-grained and
+/// unlocked banks, with the test itself playing the dying worker.
 #[test]
 fn a_panicking_worker_poisons_the_lock_and_is_explained() {
-    for bin in ["safe_bank", "safe_bank_fine_grained"] {
+    for bin in ["safe_bank"] {
         let (out, err, code) = run(bin, &["--seed", "5", "--panic-at", "20"]);
         assert_eq!(code, Some(1), "{bin}: {out}");
         assert!(err.contains("injected fault (--panic-at)"), "{err}");
@@ -135,23 +137,6 @@ fn a_panicking_worker_poisons_the_lock_and_is_explained() {
         let current = inconsistent_total(last).unwrap_or_else(|| panic!("{out}"));
         assert!((44_400..44_500).contains(&current), "{last}");
     }
-}
-
-#[test]
-fn without_a_lock_a_panic_poisons_nothing_and_the_money_is_just_gone() {
-    let (out, _, code) = run(
-        "unsafe_bank",
-        &["--seed", "5", "--panic-at", "20", "--transfers", "500"],
-    );
-    assert_eq!(code, Some(1), "{out}");
-    assert!(out.contains("ERROR: worker 1 panicked"), "{out}");
-    assert!(
-        out.contains("Nothing was poisoned, so nobody was told"),
-        "{out}"
-    );
-    let last = out.lines().last().unwrap();
-    let current = inconsistent_total(last).unwrap_or_else(|| panic!("{out}"));
-    assert!((44_400..44_500).contains(&current), "{last}");
 }
 
 #[test]
@@ -179,17 +164,23 @@ fn bad_flags_exit_2_with_one_line() {
         "unsafe_bank",
         "deadlock",
     ] {
-        for bad in [
-            &["--threads", "0"][..],
-            &["--transfers", "many"],
-            &["--transfers", "-5"],
-            &["--seed", "-1"],
-            &["--panic-at", "0"],
-        ] {
-            let (_, err, code) = run(bin, bad);
-            assert_eq!(code, Some(2), "{bin} {bad:?}");
-            assert!(err.starts_with("error:"), "{err}");
-        }
+        assert_bad_flags(
+            bin,
+            &[
+                &["--threads", "0"],
+                &["--threads", "65"],
+                &["--transfers", "many"],
+                &["--transfers", "-5"],
+                &["--seed", "-1"],
+                &["--panic-at", "0"],
+            ],
+        );
+    }
+    // The poisoned-lock demonstration is safe_bank's only.
+    for bin in ["safe_bank_fine_grained", "unsafe_bank", "deadlock"] {
+        let (_, err, code) = run(bin, &["--panic-at", "5"]);
+        assert_eq!(code, Some(2), "{bin}");
+        assert!(err.contains("unexpected argument '--panic-at'"), "{err}");
     }
     let (_, err, code) = run("deadlock", &["--threads", "1"]);
     assert_eq!(code, Some(2));
@@ -206,14 +197,24 @@ fn bad_flags_exit_2_with_one_line() {
 #[cfg(unix)]
 #[test]
 fn ctrl_c_stops_the_transfers_with_a_summary() {
-    let (out, err, code) = course_kit::testing::interrupt_after(
-        "safe_bank",
-        &["--transfers", "100000000"],
-        "Starting transfers...",
-        Duration::ZERO,
-    );
-    assert_eq!(code, Some(130), "{out}{err}");
-    assert!(err.contains("Cancelled by Ctrl-C."), "{err}");
-    assert!(out.contains("Transfers stopped ("), "{out}");
-    assert!(out.trim_end().ends_with(ALL_GOOD), "{out}");
+    // unsafe_bank without its yield, or its flood of ERROR lines fills the pipe.
+    for (bin, extra) in [
+        ("safe_bank", None),
+        ("safe_bank_fine_grained", None),
+        ("unsafe_bank", Some("--no-yield")),
+    ] {
+        let mut args = vec!["--transfers", "100000000"];
+        args.extend(extra);
+        let (out, err, code) = course_kit::testing::interrupt_after(
+            bin,
+            &args,
+            "Starting transfers...",
+            Duration::ZERO,
+        );
+        assert_eq!(code, Some(130), "{bin}: {out}{err}");
+        assert!(err.contains("Cancelled by Ctrl-C."), "{bin}: {err}");
+        assert!(out.contains("Transfers stopped ("), "{bin}: {out}");
+        assert!(!out.contains("Transfers complete"), "{bin}: {out}");
+        assert!(out.trim_end().ends_with(ALL_GOOD), "{bin}: {out}");
+    }
 }

@@ -1,9 +1,11 @@
 //! Lock or RLock? What happens in Rust when a thread locks a mutex it already holds, what a
 //! re-entrant mutex gives, and what it costs.
 //!
-//! Ports: the course's Lock vs RLock discussion (src/06-thread-safety uses `RLock`)
+//! Ports: the course's Lock vs RLock discussion (`src/06-thread-safety` uses `RLock`)
 //!
-//! Run: cargo run -p ch06-safety --bin reentrant --release
+//! Run: `cargo run -p ch06-safety --release --bin reentrant`
+//!
+//! Copy: `cargo add anstream anstyle num-format parking_lot`
 //!
 //! Expect: three short sections. A `std::sync::Mutex` locked twice by one thread: `try_lock`
 //! answers `WouldBlock`, and a second `lock()` would never return (std documents that it "might
@@ -23,10 +25,16 @@ use std::sync::{Mutex, TryLockError};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use anstyle::{AnsiColor, Style};
 use ch06_safety::OPENING_BALANCES;
 use clap::Parser;
-use course_kit::{cprintln, fmt, style};
+use num_format::{Locale, ToFormattedString};
 use parking_lot::ReentrantMutex;
+
+/// What goes wrong, or would.
+const ERROR: Style = AnsiColor::Red.on_default().bold();
+/// What works.
+const GOOD: Style = AnsiColor::Green.on_default();
 
 /// Lock vs RLock, answered for Rust.
 #[derive(Parser, Debug)]
@@ -41,28 +49,26 @@ struct Args {
 fn main() -> ExitCode {
     let args = Args::parse();
     course_kit::warn_if_unoptimized!();
-    std_mutex_is_not_reentrant();
-    reentrant_mutex_lets_the_owner_back_in();
+    std_mutex_is_not_reentrant(&OPENING_BALANCES);
+    reentrant_mutex_lets_the_owner_back_in(&OPENING_BALANCES);
     costs(args.iterations);
     ExitCode::SUCCESS
 }
 
-fn std_mutex_is_not_reentrant() {
-    cprintln!(
-        style::APP,
-        "1. std::sync::Mutex (Python's Lock) is not re-entrant"
-    );
-    let accounts = Mutex::new(OPENING_BALANCES.to_vec());
+fn std_mutex_is_not_reentrant(balances: &[i64]) {
+    println!("1. std::sync::Mutex (Python's Lock) is not re-entrant");
+    let accounts = Mutex::new(balances.to_vec());
 
     let mut held = accounts.lock().expect("nobody else has touched this lock");
-    cprintln!(style::APP, "   main locked the accounts once.");
+    println!("   main locked the accounts once.");
     match accounts.try_lock() {
-        Err(TryLockError::WouldBlock) => cprintln!(
-            style::ERROR,
-            "   Locking them again from main: try_lock says WouldBlock (main itself holds it)."
+        Err(TryLockError::WouldBlock) => anstream::println!(
+            "{ERROR}   Locking them again from main: try_lock says WouldBlock (main itself holds it).{ERROR:#}"
         ),
-        Ok(_) => cprintln!(style::ERROR, "   Unexpected: the second lock succeeded."),
-        Err(TryLockError::Poisoned(_)) => cprintln!(style::ERROR, "   Unexpected: poisoned."),
+        Ok(_) => anstream::println!("{ERROR}   Unexpected: the second lock succeeded.{ERROR:#}"),
+        Err(TryLockError::Poisoned(_)) => {
+            anstream::println!("{ERROR}   Unexpected: poisoned.{ERROR:#}")
+        }
     }
     // A second `lock()` here would wait for main to unlock, which main never will while it waits:
     // a deadlock with itself. parking_lot's Mutex can wait with a time limit, so we can watch that
@@ -71,10 +77,9 @@ fn std_mutex_is_not_reentrant() {
     let _first = plain.lock();
     let t0 = Instant::now();
     let second = plain.try_lock_for(Duration::from_millis(200));
-    cprintln!(
-        style::ERROR,
-        "   A timed second lock on the same thread gave up after {} sec: {}; lock() would wait forever.",
-        fmt::secs(t0.elapsed().as_secs_f64()),
+    anstream::println!(
+        "{ERROR}   A timed second lock on the same thread gave up after {:.2} sec: {}; lock() would wait forever.{ERROR:#}",
+        t0.elapsed().as_secs_f64(),
         if second.is_some() {
             "got it"
         } else {
@@ -85,9 +90,8 @@ fn std_mutex_is_not_reentrant() {
     // The Rust way: lock once, then hand the *data* to the helpers that need it.
     transfer_and_validate(&mut held, 0, 1, 100);
     drop(held);
-    cprintln!(
-        style::GOOD,
-        "   Instead, lock once and pass the guard's &mut data to helpers: no second lock needed."
+    anstream::println!(
+        "{GOOD}   Instead, lock once and pass the guard's &mut data to helpers: no second lock needed.{GOOD:#}"
     );
 }
 
@@ -96,30 +100,24 @@ fn transfer_and_validate(accounts: &mut [i64], from: usize, to: usize, amount: i
     accounts[from] -= amount;
     accounts[to] += amount;
     let total: i64 = accounts.iter().sum();
-    cprintln!(
-        style::GOOD,
-        "   Transfer and validation under one lock: ${} in the bank.",
-        fmt::thousands(total)
+    anstream::println!(
+        "{GOOD}   Transfer and validation under one lock: ${} in the bank.{GOOD:#}",
+        total.to_formatted_string(&Locale::en)
     );
 }
 
-fn reentrant_mutex_lets_the_owner_back_in() {
-    cprintln!(
-        style::APP,
-        "2. parking_lot::ReentrantMutex (Python's RLock) lets its owner lock again"
-    );
-    let accounts = ReentrantMutex::new(RefCell::new(OPENING_BALANCES.to_vec()));
+fn reentrant_mutex_lets_the_owner_back_in(balances: &[i64]) {
+    println!("2. parking_lot::ReentrantMutex (Python's RLock) lets its owner lock again");
+    let accounts = ReentrantMutex::new(RefCell::new(balances.to_vec()));
     let outer = accounts.lock();
     let inner = accounts.lock();
     let innermost = accounts.lock();
-    cprintln!(
-        style::GOOD,
-        "   main locked it 3 times without deadlocking; it unlocks when the last guard drops."
+    anstream::println!(
+        "{GOOD}   main locked it 3 times without deadlocking; it unlocks when the last guard drops.{GOOD:#}"
     );
     thread::scope(|s| {
         let other = s.spawn(|| accounts.try_lock().is_some()).join();
-        cprintln!(
-            style::APP,
+        println!(
             "   Another thread's try_lock meanwhile: {}.",
             match other {
                 Ok(false) => "refused: re-entry is only for the owner",
@@ -137,10 +135,9 @@ fn reentrant_mutex_lets_the_owner_back_in() {
     balances[0] -= 100;
     let again = accounts.lock();
     let nested = again.try_borrow_mut();
-    cprintln!(
-        style::ERROR,
-        "   Guards give only &T, so mutation needs RefCell; a nested borrow_mut while the outer one \
-         is live: {}.",
+    anstream::println!(
+        "{ERROR}   Guards give only &T, so mutation needs RefCell; a nested borrow_mut while the outer one \
+         is live: {}.{ERROR:#}",
         match nested {
             Err(_) => "BorrowMutError (borrow_mut() would panic)",
             Ok(_) => "unexpectedly allowed",
@@ -149,10 +146,9 @@ fn reentrant_mutex_lets_the_owner_back_in() {
 }
 
 fn costs(iterations: u64) {
-    cprintln!(
-        style::APP,
+    println!(
         "3. The cost: one uncontended lock + unlock, {} times (rough; noisy machines vary)",
-        fmt::thousands(iterations)
+        iterations.to_formatted_string(&Locale::en)
     );
     let std_mutex = Mutex::new(0_u64);
     let pl_mutex = parking_lot::Mutex::new(0_u64);
@@ -172,14 +168,13 @@ fn costs(iterations: u64) {
             lock_once();
         }
         let ns = t0.elapsed().as_nanos() as f64 / iterations as f64;
-        cprintln!(style::APP, "   {name:<38} {ns:>6.1} ns");
+        println!("   {name:<38} {ns:>6.1} ns");
     }
     // Each counter was bumped once per iteration: the work was done, not optimised away.
     let done =
         *std_mutex.lock().expect("not poisoned") + *pl_mutex.lock() + *reentrant.lock().borrow();
     assert_eq!(done, 3 * iterations);
-    cprintln!(
-        style::APP,
+    println!(
         "   The run-time cost is small (the re-entrant lock checks its owner thread and keeps a \
          depth count, RefCell keeps a borrow flag). The real cost is design: data you hold a guard \
          on can change under you when a helper re-enters, and mutation is checked only at run time."
