@@ -122,7 +122,10 @@ pub struct RunLog(Arc<Mutex<Vec<Option<Ran>>>>);
 impl RunLog {
     /// Every task's times so far, in submission order.
     pub fn times(&self) -> Vec<Option<Ran>> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Makes room for one more task; returns its place.
@@ -289,9 +292,7 @@ impl Executor for ProcessPoolExecutor {
         let pool = Arc::clone(&self.pool);
         self.drivers.run(move || {
             let result = log.time(slot, || {
-                pool.spawn(arg, task)
-                    .join()
-                    .map_err(|e| task_error(&e))
+                pool.spawn(arg, task).join().map_err(|e| task_error(&e))
             });
             let _ = tx.send(result);
         });
@@ -471,7 +472,10 @@ mod tests {
         let times: Vec<Ran> = log.times().into_iter().map(Option::unwrap).collect();
         assert_eq!(times.len(), 4);
         for ran in &times {
-            assert!(ran.finished - ran.started >= Duration::from_millis(50), "{ran:?}");
+            assert!(
+                ran.finished - ran.started >= Duration::from_millis(50),
+                "{ran:?}"
+            );
         }
         let first_end = times[0].finished.min(times[1].finished);
         assert!(times[2].started >= first_end, "{times:?}");

@@ -267,12 +267,22 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
         let targets = if source.is_live() {
             SITES
                 .iter()
-                .map(|url| (url.trim_start_matches("https://").to_owned(), (*url).to_owned()))
+                .map(|url| {
+                    (
+                        url.trim_start_matches("https://").to_owned(),
+                        (*url).to_owned(),
+                    )
+                })
                 .collect()
         } else {
             FRONT_PAGES
                 .iter()
-                .map(|host| ((*host).to_owned(), source.url_for("", &format!("site/{host}"))))
+                .map(|host| {
+                    (
+                        (*host).to_owned(),
+                        source.url_for("", &format!("site/{host}")),
+                    )
+                })
                 .collect()
         };
         (targets, Some(source))
