@@ -1,27 +1,23 @@
 //! Chapter 7 of the course: multiprocessing.
 //!
-//! The lesson code that the chapter's binaries share:
+//! The lessons are whole in the programs' files; this library holds only what they share word
+//! for word:
 //!
 //! - [`do_math`]: the course's CPU-bound loop, with the course's exact floating-point arithmetic,
 //!   so that the integers a Rust worker returns are the integers Python prints.
-//! - [`slices`]: how the 30,000,000 steps are cut into one slice per worker.
-//! - [`SliceTask`], [`SliceReport`], [`work_on_slice`] and [`join_task`]: what the parent sends
-//!   to a worker process, what comes back, the function the worker runs, and how the parent
-//!   waits for it. They cross a process boundary, so they are plain serde data (a process pool
-//!   cannot share memory with the parent or borrow from it).
-//! - [`peak_memory_kb`]: a process's own peak resident memory, so each worker can report it.
-//! - [`exit_when_parent_dies`]: no worker process outlives its parent, even after `kill -9`.
+//! - [`slices`]: how the 30,000,000 steps are cut into one slice per worker, with Python's
+//!   (fractional) bounds.
 //!
-//! The programs: `compute_multiprocessing` (the course's program: a pool of worker processes) and
-//! `compute_compare` (the same work on one thread, threads, processes and rayon, measured against
-//! what this machine can really do in parallel). The chapter's `compute_it.py` and
-//! `compute_threaded.py` are the ch05 programs: `cargo run -p ch05-threads --release --bin compute_it`.
-
-use std::any::Any;
-use std::sync::Once;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-
-use serde::{Deserialize, Serialize};
+//! The programs:
+//! - `compute_multiprocessing`: the course's program, a pool of worker processes (procspawn),
+//!   one slice each; `--factor` adds the speed-up over one thread (ch11's `perf/` version) and
+//!   `--timeline` draws when each worker ran.
+//! - `compute_compare`: the same work on one thread, threads, processes and rayon, measured against
+//!   what this machine can really do in parallel.
+//! - `shared_state`: processes do not share memory; threads do; between processes, send results back.
+//!
+//! The chapter's `compute_it.py` and `compute_threaded.py` are the ch05 programs:
+//! `cargo run -p ch05-threads --release --bin compute_it`.
 
 /// The course's total amount of work: 30 million steps.
 pub const COURSE_NUM: u64 = 30_000_000;
@@ -72,189 +68,10 @@ pub fn slice_bounds(total: u64, n: usize, parts: usize) -> (f64, f64) {
     (at(n - 1), at(n))
 }
 
-/// One task per slice, numbered from 1 as the course's loop is.
-pub fn slices(total: u64, parts: usize) -> Vec<SliceTask> {
-    (1..=parts)
-        .map(|n| {
-            let (start, end) = slice_bounds(total, n, parts);
-            SliceTask {
-                index: n,
-                start,
-                end,
-                fault: None,
-            }
-        })
-        .collect()
-}
-
-/// What the parent sends to a worker process: the slice, by value (serialized, not shared).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct SliceTask {
-    /// 1-based slice number, to report which task did what.
-    pub index: usize,
-    /// Where `pos` starts (exclusive: the first term uses `start + 1`).
-    pub start: f64,
-    /// The slice's end, which is also the divisor of every term.
-    pub end: f64,
-    /// A fault to inject in the worker, for the tests' hidden flags; `None` in real runs.
-    pub fault: Option<Fault>,
-}
-
-/// A deliberate failure, so the tests can check what the parent does when a worker fails.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Fault {
-    /// The worker panics: procspawn sends the panic message back to the parent.
-    Panic,
-    /// The worker process aborts (like a segfault or the OOM killer): nothing comes back.
-    Abort,
-}
-
-/// What a worker sends back: the course's return value plus what it cost.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SliceReport {
-    /// 1-based slice number.
-    pub index: usize,
-    /// `do_math`'s result: the course's "Our results" line for this slice.
-    pub value: i64,
-    /// The worker's process id: different from the parent's, which is the whole point.
-    pub pid: u32,
-    /// Wall-clock time the worker began this task (microseconds since the Unix epoch), so the
-    /// parent can tell how long the task waited to be picked up.
-    pub started_unix_us: u64,
-    /// Seconds the worker spent in `do_math`.
-    pub compute_secs: f64,
-    /// The worker's peak resident memory (VmHWM) in kB, where the OS reports it.
-    pub peak_memory_kb: Option<u64>,
-}
-
-/// What a worker sends back for one task: its report, or the message of the panic that ended it.
-pub type TaskOutcome = Result<SliceReport, String>;
-
-/// The function each worker process runs for one slice.
-///
-/// procspawn sends a plain `fn` pointer (not a closure): the worker is another process running
-/// the same executable, so it can call the same function, but it cannot see the parent's
-/// variables. Everything it needs arrives in `task`, everything the parent learns is returned.
-///
-/// A panic in the task is caught here and returned as a value, as Python's pool catches a task's
-/// exception in the worker and raises it again in the parent's `.get()`: the parent learns why,
-/// and the worker process lives on to take the next task. (Left uncaught, procspawn's pool would
-/// kill and replace the worker, and the message could be lost in that race.) A crash that does not
-/// unwind, such as `abort()` or a signal, still kills the worker: see [`join_task`].
-pub fn work_on_slice(task: SliceTask) -> TaskOutcome {
-    exit_when_parent_dies();
-    std::panic::catch_unwind(|| compute_slice(task)).map_err(|payload| panic_message(&*payload))
-}
-
-fn compute_slice(task: SliceTask) -> SliceReport {
-    let started_unix_us = unix_micros(SystemTime::now());
-    match task.fault {
-        Some(Fault::Panic) => panic!(
-            "slice {} was told to fail (--fail-slice {})",
-            task.index, task.index
-        ),
-        // abort() ends the process at once: no unwinding, no message back, like a real crash.
-        Some(Fault::Abort) => std::process::abort(),
-        None => {}
-    }
-    let t0 = Instant::now();
-    let value = do_math(task.start, task.end);
-    SliceReport {
-        index: task.index,
-        value,
-        pid: std::process::id(),
-        started_unix_us,
-        compute_secs: t0.elapsed().as_secs_f64(),
-        peak_memory_kb: peak_memory_kb(),
-    }
-}
-
-/// Makes this worker process end itself soon after its parent dies.
-///
-/// A pool kills its workers when it shuts down, and an idle worker exits when its IPC channel
-/// closes; but a worker in the middle of a long slice would keep computing after its parent was
-/// killed (`kill -9`), an orphan until the slice is done. So each worker checks its parent's PID
-/// every 100 ms: when the parent dies the worker is re-parented (to init or a sub-reaper), the
-/// PID changes, and the worker exits. Linux's `prctl(PR_SET_PDEATHSIG)` would do it without a
-/// thread, but needs `unsafe`; this works on every Unix with safe code.
-pub fn exit_when_parent_dies() {
-    static WATCHING: Once = Once::new();
-    #[cfg(unix)]
-    WATCHING.call_once(|| {
-        let parent = std::os::unix::process::parent_id();
-        std::thread::spawn(move || {
-            loop {
-                std::thread::sleep(Duration::from_millis(100));
-                if std::os::unix::process::parent_id() != parent {
-                    std::process::exit(1);
-                }
-            }
-        });
-    });
-}
-
-/// Microseconds since the Unix epoch (0 if the clock is before 1970).
-pub fn unix_micros(t: SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
-}
-
-/// This process's peak resident set size in kB (`VmHWM` in `/proc/self/status`); `None` where
-/// the OS has no such file (macOS) or it cannot be read.
-pub fn peak_memory_kb() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-}
-
-/// `2345` kB → `"2.3 MB"`; `None` → `"n/a"`.
-pub fn megabytes(kb: Option<u64>) -> String {
-    kb.map_or_else(
-        || "n/a".to_string(),
-        |kb| format!("{:.1} MB", kb as f64 / 1024.0),
-    )
-}
-
-/// The text of a panic (`panic!("...")` carries a `&str` or a `String`).
-pub fn panic_message(payload: &(dyn Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic without a message".to_string())
-}
-
-/// Waits for one task, like Python's `.get()`: its report, or one line saying why it failed —
-/// the task panicked (the worker caught it), or the worker process itself died.
-pub fn join_task(handle: procspawn::JoinHandle<TaskOutcome>) -> Result<SliceReport, String> {
-    match handle.join() {
-        Ok(Ok(report)) => Ok(report),
-        Ok(Err(panic)) => Err(format!("it panicked in its worker process: {panic}")),
-        Err(err) => Err(describe_failure(&err)),
-    }
-}
-
-/// One line saying why a task's worker failed, from procspawn's error.
-pub fn describe_failure(err: &procspawn::SpawnError) -> String {
-    if let Some(panic) = err.panic_info() {
-        match panic.location() {
-            Some(at) => format!(
-                "its worker process panicked at {}:{}: {}",
-                at.file(),
-                at.line(),
-                panic.message()
-            ),
-            None => format!("its worker process panicked: {}", panic.message()),
-        }
-    } else if err.is_remote_close() {
-        // No panic message means the process ended without unwinding: a signal, abort(), the
-        // OOM killer. procspawn does not pass on the exit status, only that the channel closed.
-        "its worker process died before returning a result (crashed or was killed)".to_string()
-    } else {
-        format!("{err}")
-    }
+/// Every slice's `(start, end)`, slice 1 first: the arguments of the course's
+/// `apply_async(do_math, (start, end))` calls, one per worker.
+pub fn slices(total: u64, parts: usize) -> Vec<(f64, f64)> {
+    (1..=parts).map(|n| slice_bounds(total, n, parts)).collect()
 }
 
 #[cfg(test)]
@@ -271,7 +88,7 @@ mod tests {
     fn run_serially(total: u64, parts: usize) -> Vec<i64> {
         slices(total, parts)
             .iter()
-            .map(|t| do_math(t.start, t.end))
+            .map(|&(start, end)| do_math(start, end))
             .collect()
     }
 
@@ -287,9 +104,9 @@ mod tests {
         // Every slice starts where the previous one ended: no step lost or done twice.
         let s = slices(30_000_000, 7);
         for pair in s.windows(2) {
-            assert_eq!(pair[0].end, pair[1].start);
+            assert_eq!(pair[0].1, pair[1].0);
         }
-        assert_eq!((s[0].start, s[6].end), (0.0, 30e6));
+        assert_eq!((s[0].0, s[6].1), (0.0, 30e6));
     }
 
     #[test]
@@ -305,18 +122,8 @@ mod tests {
         // answers the course prints for 7 workers.
         let rounded: Vec<i64> = slices(3_000_000, 7)
             .iter()
-            .map(|t| do_math(t.start.round(), t.end.round()))
+            .map(|&(start, end)| do_math(start.round(), end.round()))
             .collect();
         assert_ne!(rounded, SMALL_P7);
-    }
-
-    #[test]
-    fn peak_memory_is_read_on_linux() {
-        if cfg!(target_os = "linux") {
-            let kb = peak_memory_kb().expect("VmHWM in /proc/self/status");
-            assert!(kb > 100, "{kb} kB");
-        }
-        assert_eq!(megabytes(Some(2048)), "2.0 MB");
-        assert_eq!(megabytes(None), "n/a");
     }
 }

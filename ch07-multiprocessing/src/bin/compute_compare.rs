@@ -1,10 +1,15 @@
 //! Runs the course's 30 million steps of math five ways and measures each against what this
 //! machine can really do in parallel.
 //!
-//! Ports: src/07-multiprocessing/cpu_attempt/ (compute_it.py, compute_threaded.py and
-//! compute_multiprocessing.py side by side; a Rust addition, not a course file)
+//! Ports: `src/07-multiprocessing/cpu_attempt/` (`compute_it.py`, `compute_threaded.py` and
+//! `compute_multiprocessing.py` side by side; a Rust addition, not a course file)
 //!
-//! Run: cargo run -p ch07-multiprocessing --release --bin compute_compare
+//! Run: `cargo run -p ch07-multiprocessing --release --bin compute_compare`
+//!
+//! Copy: `cargo add procspawn rayon serde --features serde/derive`
+//!
+//! (`procspawn::init()` must be the first line of your `main`; copy `do_math` and `slices` from
+//! this chapter's `lib.rs`, and `peak_memory_kb` from this workspace's `course-kit/src/process.rs`.)
 //!
 //! Expect: first the machine's capacity: the whole job on one thread, then one independent copy
 //! of it per worker, all at once. Their ratio is how many cores' worth of work the machine
@@ -23,14 +28,17 @@ use std::process::ExitCode;
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
+use anstyle::{AnsiColor, Style};
 use anyhow::{Context, bail};
-use ch07_multiprocessing::{
-    COURSE_NUM, SliceReport, SliceTask, do_math, join_task, megabytes, slices, work_on_slice,
-};
+use ch07_multiprocessing::{COURSE_NUM, do_math, slices};
 use clap::Parser;
 use course_kit::cli::Workers;
-use course_kit::{cprintln, fmt, style};
+use course_kit::fmt;
+use course_kit::process::{megabytes, peak_memory_kb};
 use rayon::prelude::*;
+
+/// The summary lines after the table.
+const GOOD: Style = AnsiColor::Green.on_default();
 
 /// The same CPU-bound work on one thread, threads, processes and rayon, against the machine's
 /// measured parallel capacity.
@@ -72,15 +80,19 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     let p = args.workers.get();
     let tasks = slices(args.num, p);
 
-    cprintln!(
-        style::APP,
+    println!(
         "The same {} steps of math on {p} workers, every way; best of {} rounds.",
         fmt::thousands(args.num),
         args.rounds
     );
 
     // Every strategy does the same slices, so they must all return the same integers.
-    let one_thread = || -> Vec<i64> { tasks.iter().map(|t| do_math(t.start, t.end)).collect() };
+    let one_thread = || -> Vec<i64> {
+        tasks
+            .iter()
+            .map(|&(start, end)| do_math(start, end))
+            .collect()
+    };
     let serial = || Ok((one_thread(), None));
 
     // --- What the machine can do: independent copies of the job, no coordination at all. ---
@@ -107,7 +119,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         let values = std::thread::scope(|s| {
             let handles: Vec<_> = tasks
                 .iter()
-                .map(|t| s.spawn(move || do_math(t.start, t.end)))
+                .map(|&(start, end)| s.spawn(move || do_math(start, end)))
                 .collect();
             handles
                 .into_iter()
@@ -121,32 +133,27 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         let t0 = Instant::now();
         let pool = procspawn::Pool::new(p).context("could not start the worker processes")?;
         let startup = t0.elapsed();
-        let reports = on_pool(&pool, &tasks)?;
+        let results = on_pool(&pool, &tasks)?;
         pool.shutdown();
-        peak_kb.set(
-            peak_kb
-                .get()
-                .max(reports.iter().filter_map(|r| r.peak_memory_kb).max()),
-        );
-        Ok((reports.iter().map(|r| r.value).collect(), Some(startup)))
+        peak_kb.set(peak_kb.get().max(results.iter().filter_map(|r| r.1).max()));
+        Ok((results.iter().map(|r| r.0).collect(), Some(startup)))
     };
     // A pool that is already running, as in a long-lived program: the start-up is paid once.
     let warm = procspawn::Pool::new(p).context("could not start the worker processes")?;
     on_pool(&warm, &tasks)?;
-    let warm_pool = || {
-        Ok((
-            on_pool(&warm, &tasks)?.iter().map(|r| r.value).collect(),
-            None,
-        ))
-    };
+    let warm_pool = || Ok((on_pool(&warm, &tasks)?.iter().map(|r| r.0).collect(), None));
     // rayon's pool, like a warm pool, is built once; its threads then steal work from each other.
     let rayon_pool = rayon::ThreadPoolBuilder::new()
         .num_threads(p)
         .build()
         .context("could not start rayon's threads")?;
     let rayon = || {
-        let values =
-            rayon_pool.install(|| tasks.par_iter().map(|t| do_math(t.start, t.end)).collect());
+        let values = rayon_pool.install(|| {
+            tasks
+                .par_iter()
+                .map(|&(start, end)| do_math(start, end))
+                .collect()
+        });
         Ok((values, None))
     };
 
@@ -184,10 +191,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     let capacity = p as f64 * serial.time.as_secs_f64() / side_by_side.time.as_secs_f64();
 
     println!();
-    cprintln!(
-        style::APP,
-        "What this machine can do (the job alone, then {p} independent copies at once):"
-    );
+    println!("What this machine can do (the job alone, then {p} independent copies at once):");
     println!(
         "  {:<26}{:>9}",
         "the whole job, one thread",
@@ -231,16 +235,14 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
 
     println!();
     if let Some(startup) = rest.iter().find_map(|m| m.startup) {
-        cprintln!(
-            style::GOOD,
-            "Process pool start-up: {:.1} ms for {p} workers ({:.2} ms per worker process).",
+        anstream::println!(
+            "{GOOD}Process pool start-up: {:.1} ms for {p} workers ({:.2} ms per worker process).{GOOD:#}",
             startup.as_secs_f64() * 1e3,
             startup.as_secs_f64() * 1e3 / p as f64
         );
     }
-    cprintln!(
-        style::GOOD,
-        "Largest worker peak memory (VmHWM): {}.",
+    anstream::println!(
+        "{GOOD}Largest worker peak memory (VmHWM): {}.{GOOD:#}",
         megabytes(peak_kb.get())
     );
     for &(name, m) in &rows[1..] {
@@ -253,25 +255,32 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     let listed: Vec<String> = serial.values.iter().map(i64::to_string).collect();
-    cprintln!(
-        style::GOOD,
-        "Every strategy returned the same results: {}",
+    anstream::println!(
+        "{GOOD}Every strategy returned the same results: {}{GOOD:#}",
         listed.join(", ")
     );
     Ok(ExitCode::SUCCESS)
 }
 
-/// Submits every slice to `pool` and collects the reports in order; a failed worker is an error.
-fn on_pool(pool: &procspawn::Pool, tasks: &[SliceTask]) -> anyhow::Result<Vec<SliceReport>> {
+/// Submits every slice to `pool` (`apply_async`) and gets each result in order (`.get()`): each
+/// slice's value and its worker's peak memory. Here a failed worker is simply an error.
+fn on_pool(
+    pool: &procspawn::Pool,
+    tasks: &[(f64, f64)],
+) -> anyhow::Result<Vec<(i64, Option<u64>)>> {
     let handles: Vec<_> = tasks
         .iter()
-        .map(|&t| pool.spawn(t, work_on_slice))
+        .map(|&slice| pool.spawn(slice, slice_in_worker))
         .collect();
-    handles
-        .into_iter()
-        .zip(tasks)
-        .map(|(h, t)| join_task(h).map_err(|why| anyhow::anyhow!("task {} failed: {why}", t.index)))
+    (1..)
+        .zip(handles)
+        .map(|(n, h)| h.join().with_context(|| format!("task {n} failed")))
         .collect()
+}
+
+/// What each worker process runs: one slice, and what the worker's memory peaked at.
+fn slice_in_worker((start, end): (f64, f64)) -> (i64, Option<u64>) {
+    (do_math(start, end), peak_memory_kb())
 }
 
 fn secs3(d: Duration) -> String {
