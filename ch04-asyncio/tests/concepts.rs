@@ -1,5 +1,5 @@
 //! The small concept programs: count_async, rand_async, lazy_futures, task_group, to_thread,
-//! async_files.
+//! async_files, async_stream.
 
 mod common;
 
@@ -94,11 +94,25 @@ fn lazy_futures_run_only_when_awaited_or_spawned() {
     assert!(lines.last().unwrap().starts_with("   main: joined E and F"));
 }
 
+/// The number after `marker` on the line that has it.
+fn number_after(text: &str, marker: &str) -> usize {
+    text.split(marker)
+        .nth(1)
+        .unwrap_or_else(|| panic!("no {marker:?} in {text}"))
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
 #[test]
-fn task_group_gathers_in_order_and_cancels_siblings_on_failure() {
+fn task_group_gather_lets_siblings_run_and_the_group_cancels_them() {
     let r = run("task_group", &["--time-scale", "0.05"]);
     assert_eq!(r.code, Some(0), "{r:?}");
-    let (part1, part2) = r.out.split_once("2. The same group").unwrap();
+    let (part1, rest) = r.out.split_once("2. gather").unwrap();
+    let (part2, part3) = rest.split_once("3. the same jobs in a task group").unwrap();
+
     assert!(
         part1.contains("results in job order (like gather): [1, 4, 9, 16, 25]"),
         "{part1}"
@@ -108,31 +122,45 @@ fn task_group_gathers_in_order_and_cancels_siblings_on_failure() {
     assert_eq!(done.len(), 5);
     assert!(done[0].contains("job 4 "), "{done:?}");
 
+    // gather: the failure comes back, and nothing is cancelled: every sibling finishes, those
+    // still running when gather returned included.
     assert!(
-        part2.contains("job 3 failed on purpose: cancelling the "),
+        part2.contains("gather returned at once with: job 3 failed on purpose; still running: "),
         "{part2}"
     );
-    let running: usize = part2
-        .split("cancelling the ")
-        .nth(1)
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let cancelled = part2.matches(" cancelled").count();
+    let still_running = number_after(part2, "still running: ");
+    let (_, after) = part2.split_once("still running: ").unwrap();
+    assert_eq!(
+        after.matches(" done -> ").count(),
+        still_running,
+        "the tasks running when gather returned all finished afterwards: {part2}"
+    );
+    assert_eq!(part2.matches(" done -> ").count(), 4, "{part2}");
+    assert!(!part2.contains("job 3 done"), "{part2}");
+    assert!(
+        !part2.lines().any(|l| l.ends_with(" cancelled")),
+        "gather cancels nothing: {part2}"
+    );
+    assert!(part2.contains("gather cancelled nothing"), "{part2}");
+
+    // TaskGroup: the failure cancels every sibling still running.
+    assert!(
+        part3.contains("job 3 failed on purpose: cancelling the "),
+        "{part3}"
+    );
+    let running = number_after(part3, "cancelling the ");
+    let cancelled = part3.matches(" cancelled").count();
     assert_eq!(
         cancelled, running,
-        "every running sibling is cancelled: {part2}"
+        "every running sibling is cancelled: {part3}"
     );
-    let finished = part2.matches(" done -> ").count();
+    let finished = part3.matches(" done -> ").count();
     assert_eq!(
         finished + cancelled,
         4,
         "each sibling either finished first or was cancelled"
     );
-    assert!(part2.contains("the group ended with: job 3 failed on purpose"));
+    assert!(part3.contains("the group ended with: job 3 failed on purpose"));
 }
 
 #[test]
@@ -191,9 +219,36 @@ fn bad_flags_exit_2() {
         "lazy_futures",
         "task_group",
         "to_thread",
+        "async_stream",
     ] {
         common::assert_bad_flags(bin, &[&["--time-scale", "x"], &["--nope"]]);
     }
     common::assert_bad_flags("rand_async", &[&["--seed", "-1"]]);
     common::assert_bad_flags("async_files", &[&["--lines", "0"], &["--dir"], &["--nope"]]);
+}
+
+#[test]
+fn async_stream_yields_what_simple_gen_does_lazily() {
+    let r = run("async_stream", &["--time-scale", "0.001"]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    // The same values as the Iterator, and the stream stops where the consumer stops asking.
+    let sync = run("simple_gen", &[]);
+    assert_eq!(r.out, sync.out);
+    assert_eq!(
+        r.out,
+        "1, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, 377, 610, 987, 1597, 2584, 4181, 6765, 10946, \nDone\n"
+    );
+}
+
+#[test]
+fn async_stream_waits_between_its_values() {
+    // 20 pauses of 0.1 s × 0.2 = 0.4 s at least; the Iterator would take no time.
+    let t0 = std::time::Instant::now();
+    let r = run("async_stream", &["--time-scale", "0.2"]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    assert!(
+        t0.elapsed() >= std::time::Duration::from_millis(400),
+        "{:?}",
+        t0.elapsed()
+    );
 }

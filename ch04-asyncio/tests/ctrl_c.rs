@@ -45,8 +45,21 @@ fn scrapers_stop_with_their_summary() {
         );
         assert_eq!(code, Some(130), "{exe}: {out}{err}");
         assert!(out.contains("Done in "), "{exe}: {out}");
-        assert!(err.contains("Cancelled by Ctrl-C after "), "{exe}: {err}");
+        assert!(err.contains("Cancelled by Ctrl-C."), "{exe}: {err}");
         // Stopped early: not all ten titles.
         assert!(out.matches("Title found").count() < 10, "{exe}: {out}");
     }
+}
+
+#[test]
+fn rand_async_stops_cleanly() {
+    let (out, err, code) = interrupt_after(
+        "rand_async",
+        // Seed 444: task 0 draws too low first, so the run lasts seconds.
+        &["--time-scale", "1", "--seed", "444"],
+        "Initiated",
+    );
+    assert_eq!(code, Some(130), "{out}{err}");
+    assert!(err.contains("Cancelled by Ctrl-C."), "{err}");
+    assert!(!out.contains("r1: "), "stopped before gathering: {out}");
 }

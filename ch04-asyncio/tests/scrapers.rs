@@ -158,11 +158,71 @@ fn fault_no_h1_is_missing() {
 }
 
 #[test]
-fn fault_not_html() {
-    check_fault(
-        Fault::NotHtml,
-        &["not an HTML page (content-type application/octet-stream)"],
-    );
+fn fault_not_text_is_not_a_page() {
+    // `/fault/not-html` sends bytes that are not UTF-8, as application/octet-stream.
+    check_fault(Fault::NotHtml, &["the response is not text"]);
+}
+
+/// A bare HTTP/1.1 server that answers every GET with a small episode page sent with the given
+/// `Content-Type` (`None`: no such header at all), as a static file server sends `/375`. Returns
+/// its base URL; it serves until the test process ends.
+fn plain_server(content_type: Option<&'static str>) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut request = String::new();
+                let _ = reader.read_line(&mut request);
+                // Skip the headers, up to the empty line.
+                let mut line = String::new();
+                while reader.read_line(&mut line).unwrap_or(0) > 2 {
+                    line.clear();
+                }
+                let path = request.split_whitespace().nth(1).unwrap_or("/").to_owned();
+                let body = format!(
+                    "<!DOCTYPE html><html><body><h1>Episode {} served plain</h1></body></html>",
+                    path.trim_start_matches('/')
+                );
+                let header =
+                    content_type.map_or_else(String::new, |t| format!("Content-Type: {t}\r\n"));
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\n{header}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            });
+        }
+    });
+    url
+}
+
+#[test]
+fn any_text_body_is_a_page_whatever_its_content_type() {
+    for content_type in [Some("application/octet-stream"), None, Some("text/plain")] {
+        let base = plain_server(content_type);
+        for bin in SCRAPERS {
+            let r = common::run(bin, &["--base-url", &base, "--first", "1", "--last", "3"]);
+            assert_eq!(r.code, Some(0), "{bin} {content_type:?}: {r:?}");
+            let titles: Vec<&str> = r
+                .out
+                .lines()
+                .filter_map(|l| l.strip_prefix("Title found: "))
+                .collect();
+            assert_eq!(
+                titles,
+                [
+                    "Episode 1 served plain",
+                    "Episode 2 served plain",
+                    "Episode 3 served plain"
+                ],
+                "{bin} {content_type:?}: {r:?}"
+            );
+        }
+    }
 }
 
 #[test]
@@ -215,8 +275,130 @@ fn bad_flags_exit_2() {
                 &["--base-url", "ftp://example.com"],
                 &["--timeout", "0"],
                 &["--live", "--base-url", "http://127.0.0.1:1"],
+                &["--timeline", "yes"],
                 &["--nope"],
             ],
         );
+    }
+}
+
+/// The chart's rows: each row's label and the columns that hold `█` (a row is a line ending in
+/// `|`; its bar lies between its first and its last `|`).
+fn chart(out: &str) -> Vec<(String, Vec<usize>)> {
+    out.lines()
+        .filter(|l| l.ends_with('|') && l.matches('|').count() >= 2)
+        .map(|l| {
+            let open = l.find('|').unwrap();
+            let bar = &l[open + 1..l.len() - 1];
+            let cols = bar
+                .chars()
+                .enumerate()
+                .filter(|&(_, c)| c == '█')
+                .map(|(i, _)| i)
+                .collect();
+            (l[..open].trim().to_owned(), cols)
+        })
+        .collect()
+}
+
+/// The `N` of the chart's last line, `10 requests, at most N in flight at once`.
+fn peak(out: &str) -> usize {
+    let line = out
+        .lines()
+        .rev()
+        .find(|l| l.starts_with("10 requests, at most "))
+        .unwrap_or_else(|| panic!("no summary line: {out}"));
+    line.strip_prefix("10 requests, at most ")
+        .and_then(|s| s.strip_suffix(" in flight at once"))
+        .unwrap_or_else(|| panic!("{line}"))
+        .parse()
+        .unwrap()
+}
+
+/// sync_scrape's chart is a staircase: no two requests share a column, except that one may end
+/// in the column where the next one begins.
+fn assert_staircase(out: &str) {
+    let rows = chart(out);
+    assert_eq!(rows.len(), 10, "{out}");
+    let labels: Vec<String> = (375..=384).map(|n| format!("/{n}")).collect();
+    assert_eq!(
+        rows.iter().map(|(l, _)| l.clone()).collect::<Vec<_>>(),
+        labels,
+        "{out}"
+    );
+    for i in 0..rows.len() {
+        assert!(!rows[i].1.is_empty(), "{out}");
+        for j in i + 1..rows.len() {
+            let shared: Vec<usize> = rows[i]
+                .1
+                .iter()
+                .copied()
+                .filter(|c| rows[j].1.contains(c))
+                .collect();
+            let at_the_edge = j == i + 1
+                && shared.len() == 1
+                && shared[0] == *rows[i].1.last().unwrap()
+                && shared[0] == rows[j].1[0];
+            assert!(
+                shared.is_empty() || at_the_edge,
+                "rows {i} and {j} share {shared:?}:\n{out}"
+            );
+        }
+    }
+    assert_eq!(peak(out), 1, "{out}");
+}
+
+/// async_scrape's chart is a block: at least 8 of the 10 requests share one column.
+fn assert_block(out: &str) {
+    let rows = chart(out);
+    assert_eq!(rows.len(), 10, "{out}");
+    let widest = (0..200)
+        .map(|c| rows.iter().filter(|(_, cols)| cols.contains(&c)).count())
+        .max()
+        .unwrap();
+    assert!(
+        widest >= 8,
+        "at most {widest} requests share a column:\n{out}"
+    );
+    assert!(peak(out) >= 8, "{out}");
+}
+
+#[test]
+fn timeline_of_the_embedded_site_sync_is_a_staircase() {
+    let r = common::run("sync_scrape", &["--time-scale", "0.05", "--timeline"]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    // After the run's normal output.
+    let done = r.out.find("Done in ").unwrap();
+    assert!(r.out.find('█').unwrap() > done, "{}", r.out);
+    assert!(!r.out.contains("no local server"), "{}", r.out);
+    assert_staircase(&r.out);
+}
+
+#[test]
+fn timeline_of_the_embedded_site_async_is_a_block() {
+    let r = common::run("async_scrape", &["--time-scale", "0.2", "--timeline"]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    assert!(
+        r.out.find('█').unwrap() > r.out.find("Done in ").unwrap(),
+        "{}",
+        r.out
+    );
+    assert!(!r.out.contains("no local server"), "{}", r.out);
+    assert_block(&r.out);
+}
+
+#[test]
+fn timeline_without_a_local_server_draws_the_clients_times() {
+    let notice = "--timeline: no local server to ask with --base-url; drawing the client's own start and end times";
+    for (bin, scale) in [("sync_scrape", 0.05), ("async_scrape", 0.2)] {
+        let site = site(scale, vec![]);
+        let r = scrape(bin, &site, &["--timeline"]);
+        assert_eq!(r.code, Some(0), "{bin}: {r:?}");
+        assert_eq!(r.out.matches(notice).count(), 1, "{bin}: {}", r.out);
+        if bin == "sync_scrape" {
+            assert_staircase(&r.out);
+        } else {
+            assert_block(&r.out);
+        }
     }
 }

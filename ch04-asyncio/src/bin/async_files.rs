@@ -3,7 +3,9 @@
 //!
 //! Ports: no course file; the seed notes on async file access (aiofiles).
 //!
-//! Run: cargo run -p ch04-asyncio --bin async_files -- --dir /tmp
+//! Run: `cargo run -p ch04-asyncio --bin async_files -- --dir /tmp`
+//!
+//! Copy: `cargo add tokio anyhow num-format anstream anstyle --features tokio/rt,tokio/macros,tokio/fs,tokio/io-util`
 //!
 //! Expect: `Writing 3 files in DIR`, one line per file written (in whatever order they finish),
 //! `Reading them back`, one line per file with its line count, size and `contents OK`, then
@@ -19,9 +21,10 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use anstyle::{AnsiColor, Style};
 use anyhow::{Context, Result, bail};
 use clap::Parser;
-use course_kit::{cprintln, fmt, style};
+use num_format::{Locale, ToFormattedString};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, BufWriter};
 use tokio::task::JoinSet;
 
@@ -37,6 +40,11 @@ struct Args {
           value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     lines: u64,
 }
+
+/// Writers (colorama's Fore.YELLOW).
+const WRITER: Style = AnsiColor::Yellow.on_default();
+/// Readers (Fore.CYAN).
+const READER: Style = AnsiColor::Cyan.on_default();
 
 const FILES: u64 = 3;
 
@@ -103,45 +111,38 @@ async fn run() -> Result<ExitCode> {
         }
     }
     result?;
-    cprintln!(style::APP, "Removed the {removed} files.");
+    println!("Removed the {removed} files.");
     Ok(ExitCode::SUCCESS)
 }
 
 async fn write_and_check(dir: &Path, paths: &[PathBuf], lines: u64) -> Result<()> {
-    cprintln!(
-        style::APP,
-        "Writing {} files in {}",
-        paths.len(),
-        dir.display()
-    );
+    println!("Writing {} files in {}", paths.len(), dir.display());
     let mut writers = JoinSet::new();
     for (path, n) in paths.iter().zip(1..) {
         writers.spawn(write_file(path.clone(), n, lines));
     }
     while let Some(done) = writers.join_next().await {
         let (path, bytes) = done??;
-        cprintln!(
-            style::PRODUCER,
-            "  wrote {} ({} lines, {} bytes)",
+        anstream::println!(
+            "{WRITER}  wrote {} ({} lines, {} bytes){WRITER:#}",
             path.display(),
-            fmt::thousands(lines),
-            fmt::thousands(bytes)
+            lines.to_formatted_string(&Locale::en),
+            bytes.to_formatted_string(&Locale::en)
         );
     }
 
-    cprintln!(style::APP, "Reading them back");
+    println!("Reading them back");
     let mut readers = JoinSet::new();
     for (path, n) in paths.iter().zip(1..) {
         readers.spawn(check_file(path.clone(), n, lines));
     }
     while let Some(done) = readers.join_next().await {
         let (path, count, bytes) = done??;
-        cprintln!(
-            style::CONSUMER,
-            "  read {}: {} lines, {} bytes, contents OK",
+        anstream::println!(
+            "{READER}  read {}: {} lines, {} bytes, contents OK{READER:#}",
             path.display(),
-            fmt::thousands(count),
-            fmt::thousands(bytes)
+            count.to_formatted_string(&Locale::en),
+            bytes.to_formatted_string(&Locale::en)
         );
     }
     Ok(())

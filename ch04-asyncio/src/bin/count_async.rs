@@ -1,8 +1,10 @@
 //! Three tasks each print `One`, sleep a second and print `Two`: the sleeps overlap.
 //!
-//! Ports: the Real Python article's async_io/count_async.py (seed 004, not a course file)
+//! Ports: the Real Python article's `async_io/count_async.py` (seed 004, not a course file)
 //!
-//! Run: cargo run -p ch04-asyncio --bin count_async
+//! Run: `cargo run -p ch04-asyncio --bin count_async`
+//!
+//! Copy: `cargo add tokio --features tokio/rt,tokio/macros,tokio/time`
 //!
 //! Expect: `One One One Two Two Two` (one per line), then `count_async executed in 1.00 seconds.`:
 //! one second in all, not three, because all three sleeps wait at the same time.
@@ -11,7 +13,7 @@
 //! all three inside the current task, so there is no spawning at all; each `sleep` hands control
 //! back to `join!`, which moves on to the next future.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use clap::Parser;
 use course_kit::cli::TimeScale;
@@ -24,18 +26,20 @@ struct Args {
     time: TimeScale,
 }
 
-async fn count(time: TimeScale) {
+/// Prints `One`, waits `second`, prints `Two`.
+async fn count(second: Duration) {
     println!("One");
     // Where this future pauses: `join!` polls the next one while the timer runs.
-    tokio::time::sleep(time.secs(1.0)).await;
+    tokio::time::sleep(second).await;
     println!("Two");
 }
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let args = Args::parse();
+    let second = args.time.secs(1.0);
     let t0 = Instant::now();
-    tokio::join!(count(args.time), count(args.time), count(args.time));
+    tokio::join!(count(second), count(second), count(second));
     println!(
         "count_async executed in {:.2} seconds.",
         t0.elapsed().as_secs_f64()

@@ -3,7 +3,9 @@
 //!
 //! Ports: no course file; the seed notes on creating tasks versus awaiting a coroutine directly.
 //!
-//! Run: cargo run -p ch04-asyncio --bin lazy_futures
+//! Run: `cargo run -p ch04-asyncio --bin lazy_futures`
+//!
+//! Copy: `cargo add tokio anstream anstyle --features tokio/rt,tokio/macros,tokio/time`
 //!
 //! Expect: four parts. (1) A future is created and dropped: its body never prints. (2) It is
 //! awaited: it runs right there, and `main` waits for it. (3) Two futures awaited one after the
@@ -16,11 +18,17 @@
 //! awaited" for a forgotten one; Rust warns at compile time, `unused_must_use`), and dropping a
 //! future or an aborted task's future cancels it on the spot.
 
-use std::time::Instant;
+use std::fmt::Display;
+use std::time::{Duration, Instant};
 
+use anstyle::{AnsiColor, Style};
 use clap::Parser;
 use course_kit::cli::TimeScale;
-use course_kit::{cprintln, style};
+
+/// The course's colour for workers (colorama's Fore.YELLOW).
+const WORKER: Style = AnsiColor::Yellow.on_default();
+/// The app's own lines: the terminal's default colour.
+const APP: Style = Style::new();
 
 /// Lazy futures: create, await, spawn.
 #[derive(Parser, Debug)]
@@ -30,79 +38,66 @@ struct Args {
     time: TimeScale,
 }
 
-/// Prints a line with the seconds since the program started.
-macro_rules! at {
-    ($t0:expr, $style:expr, $($arg:tt)*) => {
-        cprintln!($style, "[{:5.2}s] {}", $t0.elapsed().as_secs_f64(), format_args!($($arg)*))
-    };
+/// Prints `msg` after the seconds since `t0`.
+fn at(t0: Instant, style: Style, msg: impl Display) {
+    anstream::println!(
+        "{style}[{:5.2}s] {msg}{style:#}",
+        t0.elapsed().as_secs_f64()
+    );
 }
 
-async fn work(name: &'static str, t0: Instant, time: TimeScale) -> &'static str {
-    at!(t0, style::PRODUCER, "  {name}: started");
-    tokio::time::sleep(time.secs(1.0)).await;
-    at!(t0, style::PRODUCER, "  {name}: finished");
+/// Prints when it starts and ends, with a sleep of `second` between.
+async fn work(name: &'static str, t0: Instant, second: Duration) -> &'static str {
+    at(t0, WORKER, format_args!("  {name}: started"));
+    tokio::time::sleep(second).await;
+    at(t0, WORKER, format_args!("  {name}: finished"));
     name
 }
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let args = Args::parse();
-    let (t0, time) = (Instant::now(), args.time);
+    let (t0, second) = (Instant::now(), args.time.secs(1.0));
 
-    at!(
+    at(t0, APP, "1. calling work(\"A\") only builds a future:");
+    let fut = work("A", t0, second);
+    at(
         t0,
-        style::APP,
-        "1. calling work(\"A\") only builds a future:"
-    );
-    let fut = work("A", t0, time);
-    at!(
-        t0,
-        style::APP,
-        "   nothing has run: no \"A: started\" above. Dropping it now."
+        APP,
+        "   nothing has run: no \"A: started\" above. Dropping it now.",
     );
     drop(fut); // its body never runs: a future that is never polled does nothing
 
-    at!(
+    at(
         t0,
-        style::APP,
-        "2. awaiting work(\"B\") runs it right here; main waits:"
+        APP,
+        "2. awaiting work(\"B\") runs it right here; main waits:",
     );
-    let b = work("B", t0, time).await;
-    at!(t0, style::APP, "   main resumes after {b} has finished");
-
-    at!(
+    let b = work("B", t0, second).await;
+    at(
         t0,
-        style::APP,
-        "3. awaiting two futures one after the other:"
-    );
-    work("C", t0, time).await;
-    work("D", t0, time).await;
-    at!(
-        t0,
-        style::APP,
-        "   that took two sleeps, one after the other"
+        APP,
+        format_args!("   main resumes after {b} has finished"),
     );
 
-    at!(
-        t0,
-        style::APP,
-        "4. spawning two tasks runs them concurrently:"
-    );
-    let e = tokio::spawn(work("E", t0, time));
-    let f = tokio::spawn(work("F", t0, time));
+    at(t0, APP, "3. awaiting two futures one after the other:");
+    work("C", t0, second).await;
+    work("D", t0, second).await;
+    at(t0, APP, "   that took two sleeps, one after the other");
+
+    at(t0, APP, "4. spawning two tasks runs them concurrently:");
+    let e = tokio::spawn(work("E", t0, second));
+    let f = tokio::spawn(work("F", t0, second));
     // The tasks have not started yet: on this one-thread runtime they run when main next waits.
-    at!(
-        t0,
-        style::APP,
-        "   main: both spawned, and main keeps going"
-    );
+    at(t0, APP, "   main: both spawned, and main keeps going");
     let (e, f) = tokio::join!(e, f);
     let names = [e, f].map(|r| r.unwrap_or("a failed task"));
-    at!(
+    at(
         t0,
-        style::APP,
-        "   main: joined {} and {}: one sleep for both",
-        names[0],
-        names[1]
+        APP,
+        format_args!(
+            "   main: joined {} and {}: one sleep for both",
+            names[0], names[1]
+        ),
     );
 }

@@ -1,8 +1,10 @@
 //! Prints the Fibonacci numbers from an endless generator, stopping after the first above 10,000.
 //!
-//! Ports: src/04-asyncio/generator/simple_gen.py
+//! Ports: `src/04-asyncio/generator/simple_gen.py`
 //!
-//! Run: cargo run -p ch04-asyncio --bin simple_gen
+//! Run: `cargo run -p ch04-asyncio --bin simple_gen`
+//!
+//! Copy: nothing to add: the lesson uses only std.
 //!
 //! Expect: `1, 1, 2, 3, 5, 8, … 6765, 10946, ` on one line, then `Done`.
 //!
@@ -10,7 +12,8 @@
 //! blocks), so the restartable function is an `Iterator`: its state lives in a struct instead of
 //! in a suspended stack frame, and `next()` plays the role of resuming the generator. That is also
 //! how Rust builds `async fn`: the compiler turns it into a state machine with a `poll` method,
-//! the same idea as this hand-written `next`.
+//! the same idea as this hand-written `next`. The async twin, a generator that awaits between its
+//! values (`async def` with `yield`, consumed with `async for`), is `async_stream`.
 
 use clap::Parser;
 

@@ -1,31 +1,44 @@
-//! Runs a group of tasks with `JoinSet`, the analogue of Python's `asyncio.TaskGroup` and
-//! `gather`: all results collected, and when one task fails, the others cancelled.
+//! Runs five tasks two ways and makes one fail: `gather`, which lets the other tasks run on, and a
+//! task group, which cancels them.
 //!
 //! Ports: no course file; the seed notes on task groups replacing manual tracking and gather.
 //!
-//! Run: cargo run -p ch04-asyncio --bin task_group
+//! Run: `cargo run -p ch04-asyncio --bin task_group`
+//!
+//! Copy: `cargo add tokio futures anstream anstyle --features tokio/rt,tokio/macros,tokio/time`
 //!
 //! Expect: part 1 starts five jobs of different lengths, reports each as it finishes (shortest
 //! first), then prints the results in job order, after about the longest job (~1 s), not the sum.
-//! Part 2 starts the same jobs but job 3 fails early: the group stops waiting, cancels the jobs
-//! still running (each says so as it is dropped) and reports the error.
+//! Part 2 gathers the same jobs but job 3 fails early: gather returns the failure at once, yet
+//! nothing is cancelled: the four other jobs keep running and each finishes (`done`). Part 3 runs
+//! them in a task group (a `JoinSet`): job 3's failure cancels the jobs still running (each says
+//! `cancelled` as it is dropped) and the group reports the error.
 //!
-//! Python vs Rust: a `TaskGroup` cancels its siblings and raises an `ExceptionGroup` when a task
-//! fails. A `JoinSet` is a plain collection of tasks: you decide what a failure means
-//! (here: `abort_all`), and dropping the set aborts whatever is still in it, so no task can
-//! outlive the group by accident. Cancelling a Rust task drops its future at its current
-//! `.await`, which runs its destructors: that is where the "cancelled" lines come from.
+//! Python vs Rust: `asyncio.gather` does not cancel the other tasks when one fails: it raises the
+//! first exception to whoever awaited it, and the rest run on unsupervised. `asyncio.TaskGroup`
+//! does cancel them, waits for them, and raises an `ExceptionGroup`. In Rust, awaiting the tasks'
+//! handles with `futures::future::try_join_all` is `gather`: it returns at the first error, and
+//! dropping a tokio `JoinHandle` detaches its task rather than stopping it. A `JoinSet` is the
+//! task group: you decide what a failure means (here `abort_all`), and dropping the set aborts
+//! whatever is still in it, so no task outlives the group by accident. Cancelling a Rust task
+//! drops its future at its current `.await`, which runs its destructors: that is where the
+//! `cancelled` lines come from.
 
+use std::future::Future;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use anyhow::{Result, bail};
+use anstyle::{AnsiColor, Style};
 use clap::Parser;
 use course_kit::cli::TimeScale;
-use course_kit::{ceprintln, cprintln, style};
-use tokio::task::JoinSet;
+use tokio::task::{AbortHandle, JoinHandle, JoinSet};
 
-/// A task group with JoinSet: gather, then fail-fast cancellation.
+/// Jobs finishing (colorama's Fore.CYAN).
+const DONE: Style = AnsiColor::Cyan.on_default();
+/// Jobs cancelled or failing (Fore.YELLOW).
+const TROUBLE: Style = AnsiColor::Yellow.on_default();
+
+/// gather versus a task group (JoinSet) when one task fails.
 #[derive(Parser, Debug)]
 #[command(version, long_about = None)]
 struct Args {
@@ -33,8 +46,11 @@ struct Args {
     time: TimeScale,
 }
 
-/// Job n sleeps LENGTHS[n-1] seconds (times --time-scale) and returns n².
+/// Job n sleeps LENGTHS[n-1] seconds and returns n².
 const LENGTHS: [f64; 5] = [0.8, 0.4, 1.0, 0.2, 0.6];
+
+/// What a job gives back: its number and its value, or why it failed.
+type Outcome = Result<(usize, u64), String>;
 
 /// Prints a line when the job's future is dropped before it finished: that is cancellation.
 struct CancelNotice {
@@ -45,43 +61,62 @@ struct CancelNotice {
 impl Drop for CancelNotice {
     fn drop(&mut self) {
         if !self.finished {
-            cprintln!(style::WARN, "  job {} cancelled", self.job);
+            anstream::println!("{TROUBLE}  job {} cancelled{TROUBLE:#}", self.job);
         }
     }
 }
 
-async fn job(n: usize, fail: bool, time: TimeScale) -> Result<(usize, u64)> {
+/// Job `n`: sleeps its length (in `second`s) and returns n², or with `fail` fails after a tenth
+/// of a `second`.
+async fn job(n: usize, second: Duration, fail: bool) -> Outcome {
     let mut notice = CancelNotice {
         job: n,
         finished: false,
     };
     if fail {
-        tokio::time::sleep(time.secs(0.1)).await;
+        tokio::time::sleep(second / 10).await;
         notice.finished = true;
-        bail!("job {n} failed on purpose");
+        return Err(format!("job {n} failed on purpose"));
     }
-    tokio::time::sleep(time.secs(LENGTHS[n - 1])).await;
+    tokio::time::sleep(second.mul_f64(LENGTHS[n - 1])).await;
     notice.finished = true;
     let value = (n * n) as u64;
-    cprintln!(style::CONSUMER, "  job {n} done -> {value}");
+    anstream::println!("{DONE}  job {n} done -> {value}{DONE:#}");
     Ok((n, value))
 }
 
-/// Runs every job in one JoinSet; returns the results in job order, or the first error.
-async fn run_group(fail: Option<usize>, time: TimeScale) -> Result<Vec<u64>> {
+/// `asyncio.gather(*tasks)`: every result in task order, or the first failure as soon as it
+/// happens. It cancels nothing.
+async fn gather(tasks: Vec<JoinHandle<Outcome>>) -> Result<Vec<u64>, String> {
+    // try_join_all returns at the first Err and drops the other handles; dropping a tokio
+    // JoinHandle detaches its task, which keeps running: exactly what gather's siblings do.
+    let results = futures::future::try_join_all(
+        tasks
+            .into_iter()
+            .map(|task| async { task.await.map_err(|e| format!("a job panicked: {e}"))? }),
+    )
+    .await?;
+    Ok(results.into_iter().map(|(_, value)| value).collect())
+}
+
+/// `async with asyncio.TaskGroup()`: the jobs run in one JoinSet; the first failure cancels the
+/// others, waits until they have stopped, and is returned. Otherwise the results in job order.
+async fn task_group<F>(jobs: Vec<F>) -> Result<Vec<u64>, String>
+where
+    F: Future<Output = Outcome> + Send + 'static,
+{
     let mut group = JoinSet::new();
-    for n in 1..=LENGTHS.len() {
-        group.spawn(job(n, Some(n) == fail, time));
+    let mut results = vec![0; jobs.len()];
+    for job in jobs {
+        group.spawn(job);
     }
-    let mut results = vec![0; LENGTHS.len()];
     // join_next gives tasks back in the order they finish, not the order they were spawned.
     while let Some(joined) = group.join_next().await {
         match joined {
             Ok(Ok((n, value))) => results[n - 1] = value,
             Ok(Err(err)) => {
-                cprintln!(
-                    style::ERROR,
-                    "  {err}: cancelling the {} still running",
+                anstream::println!(
+                    "{TROUBLE}  {err}: cancelling the {} still running{TROUBLE:#}",
                     group.len()
                 );
                 // Ask every remaining task to stop, then wait until they have (like TaskGroup).
@@ -89,7 +124,7 @@ async fn run_group(fail: Option<usize>, time: TimeScale) -> Result<Vec<u64>> {
                 while group.join_next().await.is_some() {}
                 return Err(err);
             }
-            Err(join_error) => bail!("a job panicked: {join_error}"),
+            Err(join_error) => return Err(format!("a job panicked: {join_error}")),
         }
     }
     Ok(results)
@@ -98,36 +133,54 @@ async fn run_group(fail: Option<usize>, time: TimeScale) -> Result<Vec<u64>> {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let args = Args::parse();
+    let second = args.time.secs(1.0);
+    // The five jobs, job `fail` failing; nothing runs until they are spawned.
+    let jobs = |fail: Option<usize>| {
+        (1..=LENGTHS.len())
+            .map(move |n| job(n, second, Some(n) == fail))
+            .collect::<Vec<_>>()
+    };
 
     let t0 = Instant::now();
-    let total: f64 = LENGTHS.iter().sum();
-    cprintln!(
-        style::APP,
-        "1. A group of {} jobs, all succeed:",
-        LENGTHS.len()
-    );
-    match run_group(None, args.time).await {
-        Ok(results) => cprintln!(
-            style::APP,
+    println!("1. gather {} tasks, all succeed:", LENGTHS.len());
+    let tasks = jobs(None).into_iter().map(tokio::spawn).collect();
+    match gather(tasks).await {
+        Ok(results) => println!(
             "   results in job order (like gather): {results:?}, after {:.2} sec (sum of the jobs: {:.2} sec)",
             t0.elapsed().as_secs_f64(),
-            total * args.time.time_scale
+            second.mul_f64(LENGTHS.iter().sum()).as_secs_f64()
         ),
-        Err(err) => {
-            ceprintln!(style::ERROR, "error: {err}");
-            return ExitCode::FAILURE;
-        }
+        Err(err) => return fail(&err),
     }
 
-    cprintln!(style::APP, "2. The same group, but job 3 fails:");
-    match run_group(Some(3), args.time).await {
-        Ok(results) => {
-            ceprintln!(style::ERROR, "error: expected a failure, got {results:?}");
-            ExitCode::FAILURE
-        }
+    println!("2. gather the same tasks, but job 3 fails:");
+    let tasks: Vec<_> = jobs(Some(3)).into_iter().map(tokio::spawn).collect();
+    // Only to watch them afterwards: gather takes the handles themselves.
+    let watch: Vec<AbortHandle> = tasks.iter().map(JoinHandle::abort_handle).collect();
+    match gather(tasks).await {
+        Ok(results) => return fail(&format!("expected a failure, got {results:?}")),
+        Err(err) => println!(
+            "   gather returned at once with: {err}; still running: {}",
+            watch.iter().filter(|t| !t.is_finished()).count()
+        ),
+    }
+    // Nothing cancelled them: they finish on their own.
+    while watch.iter().any(|t| !t.is_finished()) {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    println!("   gather cancelled nothing: every other job ran to its end");
+
+    println!("3. the same jobs in a task group (JoinSet), and job 3 fails:");
+    match task_group(jobs(Some(3))).await {
+        Ok(results) => fail(&format!("expected a failure, got {results:?}")),
         Err(err) => {
-            cprintln!(style::APP, "   the group ended with: {err}");
+            println!("   the group ended with: {err}");
             ExitCode::SUCCESS
         }
     }
+}
+
+/// The program itself went wrong: one line, exit code 1.
+fn fail(msg: &str) -> ExitCode {
+    course_kit::exit::report(Err(anyhow::anyhow!("{msg}")))
 }

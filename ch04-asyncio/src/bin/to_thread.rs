@@ -3,7 +3,9 @@
 //!
 //! Ports: no course file; the seed notes on `asyncio.to_thread`.
 //!
-//! Run: cargo run -p ch04-asyncio --bin to_thread
+//! Run: `cargo run -p ch04-asyncio --bin to_thread`
+//!
+//! Copy: `cargo add tokio anstream anstyle --features tokio/rt,tokio/macros,tokio/time`
 //!
 //! Expect: a ticker task prints a tick every 0.1 s. Part 1 calls a 1 s blocking function straight
 //! from async code: no tick appears during that second. Part 2 runs the same function with
@@ -19,9 +21,12 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use anstyle::{AnsiColor, Style};
 use clap::Parser;
 use course_kit::cli::TimeScale;
-use course_kit::{ceprintln, cprintln, style};
+
+/// The ticker's colour (colorama's Fore.YELLOW).
+const TICK: Style = AnsiColor::Yellow.on_default();
 
 /// Blocking code inside async code: inline versus spawn_blocking.
 #[derive(Parser, Debug)]
@@ -67,31 +72,21 @@ async fn main() -> ExitCode {
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner)
                     .push(now);
-                cprintln!(
-                    style::PRODUCER,
-                    "  tick at {:.2}s",
-                    (now - t0).as_secs_f64()
-                );
+                anstream::println!("{TICK}  tick at {:.2}s{TICK:#}", (now - t0).as_secs_f64());
             }
         }
     });
     // Let the ticker start before the first experiment.
     tokio::time::sleep(period * 2).await;
 
-    cprintln!(
-        style::APP,
-        "1. calling the blocking function directly in async code:"
-    );
+    println!("1. calling the blocking function directly in async code:");
     let start = Instant::now();
     let result = blocking_io(block); // blocks the runtime's only thread: nothing else can run
     let end = Instant::now();
     let frozen = ticks_between(&ticks, start, end);
-    cprintln!(style::APP, "   {result}; ticks during the call: {frozen}");
+    println!("   {result}; ticks during the call: {frozen}");
 
-    cprintln!(
-        style::APP,
-        "2. the same function with spawn_blocking (asyncio.to_thread):"
-    );
+    println!("2. the same function with spawn_blocking (asyncio.to_thread):");
     let start = Instant::now();
     let result = tokio::task::spawn_blocking(move || blocking_io(block)).await;
     let end = Instant::now();
@@ -99,12 +94,11 @@ async fn main() -> ExitCode {
     ticker.abort();
     match result {
         Ok(result) => {
-            cprintln!(style::APP, "   {result}; ticks during the call: {live}");
+            println!("   {result}; ticks during the call: {live}");
             ExitCode::SUCCESS
         }
         Err(err) => {
-            ceprintln!(style::ERROR, "error: the blocking task failed: {err}");
-            ExitCode::FAILURE
+            course_kit::exit::report(Err(anyhow::anyhow!("the blocking task failed: {err}")))
         }
     }
 }
