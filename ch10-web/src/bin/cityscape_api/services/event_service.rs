@@ -1,0 +1,4 @@
+//! An events service the course planned and left empty (its `event_service.py` is an empty file);
+//! kept so the folder matches the course's.
+//!
+//! Ports: `src/10-async-web/cityscape_api/services/event_service.py`
