@@ -121,22 +121,21 @@ fn deadlock_is_detected_reported_and_exits_non_zero() {
 /// unlocked banks, with the test itself playing the dying worker.
 #[test]
 fn a_panicking_worker_poisons_the_lock_and_is_explained() {
-    for bin in ["safe_bank"] {
-        let (out, err, code) = run(bin, &["--seed", "5", "--panic-at", "20"]);
-        assert_eq!(code, Some(1), "{bin}: {out}");
-        assert!(err.contains("injected fault (--panic-at)"), "{err}");
-        assert!(
-            out.contains("ERROR: worker 1 panicked: injected fault (--panic-at)"),
-            "{out}"
-        );
-        assert!(out.contains("other worker(s) stopped: a lock they needed was poisoned"));
-        assert!(out.contains("Transfers stopped ("), "{out}");
-        assert!(out.contains("PoisonError::into_inner"), "{out}");
-        // The dead worker had debited but not credited: between $1 and $100 are missing.
-        let last = out.lines().last().unwrap();
-        let current = inconsistent_total(last).unwrap_or_else(|| panic!("{out}"));
-        assert!((44_400..44_500).contains(&current), "{last}");
-    }
+    let bin = "safe_bank";
+    let (out, err, code) = run(bin, &["--seed", "5", "--panic-at", "20"]);
+    assert_eq!(code, Some(1), "{bin}: {out}");
+    assert!(err.contains("injected fault (--panic-at)"), "{err}");
+    assert!(
+        out.contains("ERROR: worker 1 panicked: injected fault (--panic-at)"),
+        "{out}"
+    );
+    assert!(out.contains("other worker(s) stopped: a lock they needed was poisoned"));
+    assert!(out.contains("Transfers stopped ("), "{out}");
+    assert!(out.contains("PoisonError::into_inner"), "{out}");
+    // The dead worker had debited but not credited: between $1 and $100 are missing.
+    let last = out.lines().last().unwrap();
+    let current = inconsistent_total(last).unwrap_or_else(|| panic!("{out}"));
+    assert!((44_400..44_500).contains(&current), "{last}");
 }
 
 #[test]

@@ -279,9 +279,12 @@ fn the_two_step_transfer_is_found_to_expose_an_inconsistent_total() {
 /// $50 out of it and before putting them anywhere.
 const LOST: i64 = 50;
 
+/// Each bank's `get_two_accounts`: a generator and an account count in, two accounts out.
+type Picker = fn(&mut StdRng, usize) -> (usize, usize);
+
 #[test]
 fn two_accounts_always_differ_and_cover_all_in_every_bank() {
-    let pickers: [fn(&mut StdRng, usize) -> (usize, usize); 4] = [
+    let pickers: [Picker; 4] = [
         unsafe_bank::get_two_accounts,
         safe_bank::get_two_accounts,
         safe_bank_fine_grained::get_two_accounts,

@@ -7,7 +7,7 @@
 //!
 //! Run: `cargo run -p ch06-safety --bin deadlock`
 //!
-//! Copy: `cargo add anstream anstyle num-format rand` (and `OPENING_BALANCES` and the detector,
+//! Copy: `cargo add anstream anstyle num-format rand@0.9` (and `OPENING_BALANCES` and the detector,
 //! `ch06-safety/src/lock_graph.rs`, from this crate)
 //!
 //! Expect: `All good`, `Starting transfers...`, then within a few milliseconds

@@ -55,6 +55,7 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// Section 1: a second lock by the owner of a `std::sync::Mutex` can never succeed.
 fn std_mutex_is_not_reentrant(balances: &[i64]) {
     println!("1. std::sync::Mutex (Python's Lock) is not re-entrant");
     let accounts = Mutex::new(balances.to_vec());
@@ -67,7 +68,7 @@ fn std_mutex_is_not_reentrant(balances: &[i64]) {
         ),
         Ok(_) => anstream::println!("{ERROR}   Unexpected: the second lock succeeded.{ERROR:#}"),
         Err(TryLockError::Poisoned(_)) => {
-            anstream::println!("{ERROR}   Unexpected: poisoned.{ERROR:#}")
+            anstream::println!("{ERROR}   Unexpected: poisoned.{ERROR:#}");
         }
     }
     // A second `lock()` here would wait for main to unlock, which main never will while it waits:
@@ -106,6 +107,7 @@ fn transfer_and_validate(accounts: &mut [i64], from: usize, to: usize, amount: i
     );
 }
 
+/// Section 2: a re-entrant mutex lets its owner in again, and what that costs in design.
 fn reentrant_mutex_lets_the_owner_back_in(balances: &[i64]) {
     println!("2. parking_lot::ReentrantMutex (Python's RLock) lets its owner lock again");
     let accounts = ReentrantMutex::new(RefCell::new(balances.to_vec()));
@@ -145,6 +147,7 @@ fn reentrant_mutex_lets_the_owner_back_in(balances: &[i64]) {
     );
 }
 
+/// Section 3: nanoseconds per uncontended lock and unlock, for each kind of mutex.
 fn costs(iterations: u64) {
     println!(
         "3. The cost: one uncontended lock + unlock, {} times (rough; noisy machines vary)",

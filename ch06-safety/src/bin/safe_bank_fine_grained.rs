@@ -5,7 +5,7 @@
 //!
 //! Run: `cargo run -p ch06-safety --release --bin safe_bank_fine_grained`
 //!
-//! Copy: `cargo add anstream anstyle num-format rand` (and `OPENING_BALANCES` from
+//! Copy: `cargo add anstream anstyle num-format rand@0.9` (and `OPENING_BALANCES` from
 //! `ch06-safety/src/lib.rs`)
 //!
 //! Expect: the same four lines as `safe_bank` and no ERROR line, ever. Not faster: every

@@ -5,7 +5,7 @@
 //!
 //! Run: `cargo run -p ch06-safety --release --bin unsafe_bank`
 //!
-//! Copy: `cargo add anstream anstyle num-format rand` (and `OPENING_BALANCES` from
+//! Copy: `cargo add anstream anstyle num-format rand@0.9` (and `OPENING_BALANCES` from
 //! `ch06-safety/src/lib.rs`)
 //!
 //! Expect: `All good`, `Starting transfers...`, then a flood of
@@ -108,7 +108,7 @@ fn main() -> ExitCode {
     } else {
         println!("Transfers complete ({dt}) sec");
     }
-    // Every worker has stopped, so no money is in flight: atomic debits and credits lost nothing.
+    // Every worker has stopped, so no money is in flight.
     let consistent = validate_bank(&accounts, total, false);
     if !consistent {
         ExitCode::FAILURE
@@ -152,18 +152,16 @@ pub fn get_two_accounts(rng: &mut impl Rng, count: usize) -> (usize, usize) {
 /// Moves `amount` from account `from` to account `to`, unless `from` holds less.
 pub fn do_transfer(accounts: &[AtomicI64], from: usize, to: usize, amount: i64) {
     // SeqCst, the strongest ordering, to show that ordering is not the problem: each step is
-    // atomic, the pair of steps is not.
-    let (from, to) = (&accounts[from], &accounts[to]);
-    // Check, then act: another thread may debit `from` in between, so a balance can even dip
-    // below zero. A second race, for the same reason.
-    if from.load(SeqCst) < amount {
+    // atomic, the pair of steps is not. And check, then act: another thread may debit `from` in
+    // between, so a balance can even dip below zero. A second race, for the same reason.
+    if accounts[from].load(SeqCst) < amount {
         return;
     }
-    from.fetch_sub(amount, SeqCst);
+    accounts[from].fetch_sub(amount, SeqCst);
     if YIELD_MID_TRANSFER.load(Relaxed) {
         thread::yield_now(); // the money is in no account right now, and nothing hides that
     }
-    to.fetch_add(amount, SeqCst);
+    accounts[to].fetch_add(amount, SeqCst);
 }
 
 /// Adds up the bank and prints the course's verdict (only an error when `quiet`). True when the
