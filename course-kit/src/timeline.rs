@@ -173,13 +173,17 @@ fn columns(start: Duration, end: Duration, extent: Duration, bar_w: usize) -> (u
     (first, last)
 }
 
-/// Seconds with two significant decimals for short runs, one for longer ones.
+/// Seconds with at least two significant digits: `4.1`, `0.40`, `0.052`, `0.0031`.
 fn seconds(d: Duration) -> String {
     let s = d.as_secs_f64();
-    if s < 1.0 {
-        format!("{s:.2}")
-    } else {
+    if s >= 1.0 {
         format!("{s:.1}")
+    } else if s >= 0.1 {
+        format!("{s:.2}")
+    } else if s >= 0.01 {
+        format!("{s:.3}")
+    } else {
+        format!("{s:.4}")
     }
 }
 
@@ -282,6 +286,14 @@ mod tests {
         assert_eq!(peak(&[ms("a", 0, 10), ms("b", 10, 20)]), 1);
         assert_eq!(peak(&[ms("a", 0, 10), ms("b", 9, 20), ms("c", 5, 9)]), 2);
         assert_eq!(peak(&[]), 0);
+    }
+
+    #[test]
+    fn short_runs_keep_two_significant_digits() {
+        assert_eq!(seconds(Duration::from_millis(4100)), "4.1");
+        assert_eq!(seconds(Duration::from_millis(400)), "0.40");
+        assert_eq!(seconds(Duration::from_millis(52)), "0.052");
+        assert_eq!(seconds(Duration::from_micros(3100)), "0.0031");
     }
 
     #[test]
