@@ -1,0 +1,147 @@
+//! Starting a server binary of this chapter on port 0, talking to it, and stopping it.
+
+#![allow(dead_code)] // each test file uses its own part of this
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// The two servers; most tests run on both.
+pub const SERVERS: [&str; 2] = ["cityscape_api", "acityscape_api"];
+
+/// A running server, stopped (SIGKILL) if the test ends without [`Server::stop`].
+pub struct Server {
+    child: Child,
+    /// `127.0.0.1:PORT`, from its readiness line.
+    pub addr: String,
+    /// Everything it printed up to and including the readiness line.
+    pub banner: String,
+    rest: Arc<Mutex<String>>,
+    reader: Option<JoinHandle<()>>,
+    err: Option<JoinHandle<String>>,
+}
+
+impl Server {
+    pub fn start(bin: &str, args: &[&str]) -> Server {
+        let path = match bin {
+            "cityscape_api" => env!("CARGO_BIN_EXE_cityscape_api"),
+            "acityscape_api" => env!("CARGO_BIN_EXE_acityscape_api"),
+            other => panic!("not a server: {other}"),
+        };
+        let mut child = Command::new(path)
+            .args(["--port", "0"])
+            .args(args)
+            .env("NO_COLOR", "1")
+            .env_remove("OPENWEATHER_API_KEY")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the server starts");
+        let mut stderr = child.stderr.take().expect("piped");
+        let err = std::thread::spawn(move || {
+            let mut err = String::new();
+            let _ = stderr.read_to_string(&mut err);
+            err
+        });
+        let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
+        let mut banner = String::new();
+        let addr = loop {
+            let mut line = String::new();
+            if stdout.read_line(&mut line).expect("UTF-8") == 0 {
+                let _ = child.kill();
+                panic!(
+                    "{bin} ended before announcing itself: {banner}{}",
+                    err.join().unwrap_or_default()
+                );
+            }
+            banner.push_str(&line);
+            if let Some(addr) = line.trim_end().strip_prefix(" * Running on http://") {
+                break addr.to_owned();
+            }
+        };
+        let rest = Arc::new(Mutex::new(String::new()));
+        let sink = Arc::clone(&rest);
+        let reader = std::thread::spawn(move || {
+            let mut buf = String::new();
+            let _ = stdout.read_to_string(&mut buf);
+            sink.lock().unwrap().push_str(&buf);
+        });
+        Server {
+            child,
+            addr,
+            banner,
+            rest,
+            reader: Some(reader),
+            err: Some(err),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Sends `signal` (`INT` or `TERM`) and returns what it printed after its banner, its stderr
+    /// and its exit code.
+    pub fn stop(mut self, signal: &str) -> (String, String, Option<i32>) {
+        let sent = Command::new("kill")
+            .args([&format!("-{signal}"), &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success());
+        let code = self.child.wait().expect("waitable").code();
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
+        let err = self
+            .err
+            .take()
+            .map(|e| e.join().unwrap_or_default())
+            .unwrap_or_default();
+        let out = self.rest.lock().unwrap().clone();
+        (out, err, code)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if self.reader.is_some() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+pub fn client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+/// GET `url`: status and body.
+pub fn get(url: &str) -> (u16, String) {
+    let resp = client()
+        .get(url)
+        .send()
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
+    (resp.status().as_u16(), resp.text().unwrap())
+}
+
+/// The chart's rows: the lines ending in `|`, as the `█` columns between the two `|`.
+pub fn chart_rows(out: &str) -> Vec<Vec<usize>> {
+    out.lines()
+        .filter(|l| l.ends_with('|') && l.contains(" |"))
+        .map(|l| {
+            let open = l.find(" |").unwrap() + 2;
+            l[open..l.len() - 1]
+                .chars()
+                .enumerate()
+                .filter(|&(_, c)| c == '█')
+                .map(|(i, _)| i)
+                .collect()
+        })
+        .collect()
+}

@@ -1,0 +1,437 @@
+//! Both servers, started on port 0 against the embedded site with a small `--time-scale`: every
+//! route, bad input, upstream faults, the concurrency each one reaches, shutdown, `--timeline`.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Barrier};
+use std::time::Duration;
+
+use common::{SERVERS, Server, chart_rows, get};
+use course_kit::site::{Fault, LocalSite, SiteConfig};
+use course_kit::testing::{assert_bad_flags, run};
+use serde_json::Value;
+
+const SUN_KEYS: [&str; 10] = [
+    "astronomical_twilight_begin",
+    "astronomical_twilight_end",
+    "civil_twilight_begin",
+    "civil_twilight_end",
+    "day_length",
+    "nautical_twilight_begin",
+    "nautical_twilight_end",
+    "solar_noon",
+    "sunrise",
+    "sunset",
+];
+
+fn assert_sun_json(body: &str) {
+    let sun: Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"));
+    let keys: Vec<&str> = sun
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, SUN_KEYS, "{body}");
+    assert_eq!(sun["sunrise"], "06:04:09 AM");
+    assert_eq!(sun["sunset"], "08:28:48 PM");
+    assert_eq!(sun["day_length"], "14:24:39");
+}
+
+#[test]
+fn every_route_and_the_404_text() {
+    for bin in SERVERS {
+        for mode in [&[][..], &["--cached"]] {
+            let mut args = vec!["--time-scale", "0.01"];
+            args.extend_from_slice(mode);
+            let server = Server::start(bin, &args);
+            let cached = if mode.is_empty() { "False" } else { "True" };
+            assert!(
+                server
+                    .banner
+                    .starts_with(&format!("Using cached data? {cached}\n")),
+                "{bin}: {}",
+                server.banner
+            );
+            let port: u16 = server.addr.rsplit(':').next().unwrap().parse().unwrap();
+            assert!(
+                server.addr.starts_with("127.0.0.1:") && port != 0,
+                "{}",
+                server.addr
+            );
+
+            let (code, home) = get(&server.url("/"));
+            assert_eq!(code, 200);
+            assert!(home.starts_with("Welcome to the city_scape API."), "{home}");
+            assert!(
+                home.contains("/api/sun/[zipcode]/[country code (e.g. us)]"),
+                "{home}"
+            );
+            assert!(
+                home.contains(" /api/weather/[zipcode]/[country code (e.g. us)]"),
+                "{home}"
+            );
+
+            let (code, sun) = get(&server.url("/api/sun/97227/us"));
+            assert_eq!(code, 200, "{bin} {mode:?}: {sun}");
+            assert_sun_json(&sun);
+
+            let (code, weather) = get(&server.url("/api/weather/97227/us"));
+            assert_eq!(code, 200, "{bin}: {weather}");
+            let weather: Value = serde_json::from_str(&weather).unwrap();
+            assert_eq!(weather["name"], "Portland");
+            assert_eq!(weather["weather"][0]["main"], "Clear");
+
+            for missing in ["/nope", "/api", "/api/sun/97227", "/api/sun/97227/us/extra"] {
+                assert_eq!(
+                    get(&server.url(missing)),
+                    (404, "The page was not found.".to_owned()),
+                    "{bin} {missing}"
+                );
+            }
+            // A zip code the weather service does not know.
+            assert_eq!(get(&server.url("/api/weather/00000/us")).0, 404, "{bin}");
+            if mode.is_empty() {
+                // The location service does not know it either (the cached data knows every zip).
+                assert_eq!(get(&server.url("/api/sun/00000/us")).0, 404, "{bin}");
+            }
+            let post = common::client()
+                .post(server.url("/api/sun/97227/us"))
+                .send()
+                .unwrap();
+            assert_eq!(post.status(), 405, "{bin}");
+
+            let (out, err, code) = server.stop("INT");
+            assert_eq!(code, Some(130), "{bin}: {out}{err}");
+            assert_eq!(err.trim(), "Cancelled by Ctrl-C.", "{bin}");
+            let served = if mode.is_empty() { 10 } else { 9 };
+            assert_eq!(
+                out,
+                format!(" * Press Ctrl-C to quit\nServed {served} requests.\n"),
+                "{bin}"
+            );
+        }
+    }
+}
+
+#[test]
+fn bad_input_is_a_4xx_and_the_server_keeps_serving() {
+    let long = format!("/api/sun/{}/us", "9".repeat(10_000));
+    let long_path = format!("/{}", "a".repeat(10_000));
+    let bad = [
+        "/api/sun//us",
+        "/api/sun/97227/",
+        "/api/sun/%20/usa",
+        "/api/sun/97227/usa",
+        "/api/sun/97227/u1",
+        "/api/sun/12345678901/us",
+        "/api/sun/..%2f..%2fetc/us",
+        "/api/sun/..%2f/us",
+        "/api/weather/..%2F/us",
+        "/api/sun/97%00227/us",
+        "/api/sun/97%0a227/us",
+        "/api/sun/97227/%0d%0a",
+        "/api/sun/%C3%A9t%C3%A9/us",
+        "/api/sun/%ff%fe/us",
+        "/api/weather/97227/%e2%80%ae",
+        long.as_str(),
+        long_path.as_str(),
+    ];
+    for bin in SERVERS {
+        let server = Server::start(bin, &["--time-scale", "0.01"]);
+        for path in bad {
+            let (code, body) = get(&server.url(path));
+            assert!((400..500).contains(&code), "{bin} {path}: {code} {body}");
+            if code == 400 && body.starts_with('{') {
+                let error: Value = serde_json::from_str(&body).unwrap();
+                assert!(error["error"].is_string(), "{body}");
+                assert!(!body.trim_end().contains('\n'), "one line: {body}");
+            }
+        }
+        // Not HTTP at all: a 4xx, or the connection closed, never a 5xx.
+        for garbage in [
+            &b"hello there\r\n\r\n"[..],
+            b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",
+            b"GET\r\n\r\n",
+        ] {
+            let mut stream = TcpStream::connect(&server.addr).unwrap();
+            stream
+                .set_read_timeout(Some(Duration::from_secs(10)))
+                .unwrap();
+            stream.write_all(garbage).unwrap();
+            let _ = stream.shutdown(std::net::Shutdown::Write);
+            let mut answer = Vec::new();
+            let _ = stream.read_to_end(&mut answer);
+            let answer = String::from_utf8_lossy(&answer);
+            assert!(
+                answer.is_empty()
+                    || answer.starts_with("HTTP/1.1 4")
+                    || answer.starts_with("HTTP/1.0 4"),
+                "{bin} {garbage:?}: {answer}"
+            );
+        }
+        let (code, sun) = get(&server.url("/api/sun/97227/us"));
+        assert_eq!(code, 200, "{bin} still serves");
+        assert_sun_json(&sun);
+        let (_out, err, code) = server.stop("INT");
+        assert_eq!(code, Some(130), "{bin}");
+        assert!(!err.contains("panicked"), "{bin}: {err}");
+    }
+}
+
+#[test]
+fn an_upstream_that_fails_or_hangs_is_a_502_with_one_json_line() {
+    let site = LocalSite::start(SiteConfig {
+        time_scale: 0.01,
+        faults: vec![
+            ("/api/sun/json".into(), Fault::ServerError),
+            ("/api/location/us/22222".into(), Fault::Slow),
+            ("/api/location/us/33333".into(), Fault::NotHtml),
+            ("/api/weather/data/2.5/weather".into(), Fault::Drop),
+        ],
+        ..SiteConfig::default()
+    })
+    .unwrap();
+    let base = site.url().to_string();
+    for bin in SERVERS {
+        let server = Server::start(bin, &["--base-url", &base, "--timeout", "0.5"]);
+        for (path, error) in [
+            (
+                "/api/sun/97227/us",
+                "the sun service failed: HTTP 500 Internal Server Error",
+            ),
+            (
+                "/api/sun/22222/us",
+                "the location service failed: timed out",
+            ),
+            (
+                "/api/sun/33333/us",
+                "the location service failed: its answer was not the JSON expected",
+            ),
+            ("/api/weather/97227/us", "the weather service failed:"),
+        ] {
+            let (code, body) = get(&server.url(path));
+            assert_eq!(code, 502, "{bin} {path}: {body}");
+            assert_eq!(body.lines().count(), 1, "{body}");
+            let json: Value = serde_json::from_str(&body).unwrap();
+            assert!(
+                json["error"].as_str().unwrap().starts_with(error),
+                "{bin} {path}: {body}"
+            );
+        }
+        assert_eq!(get(&server.url("/")).0, 200, "{bin} keeps serving");
+        let (_out, err, code) = server.stop("TERM");
+        assert_eq!(code, Some(130), "{bin}: {err}");
+    }
+
+    // No upstream at all: a refused connection is a 502 too.
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
+    let nobody = format!("http://{}/", closed.local_addr().unwrap());
+    drop(closed);
+    for bin in SERVERS {
+        let server = Server::start(bin, &["--base-url", &nobody]);
+        let (code, body) = get(&server.url("/api/sun/97227/us"));
+        assert_eq!(
+            (code, body.as_str()),
+            (
+                502,
+                r#"{"error":"the location service failed: could not connect"}"#
+            ),
+            "{bin}"
+        );
+    }
+}
+
+/// Fires `n` requests for the sun at once (from `n` threads behind a barrier) and checks each.
+fn burst(server: &Server, n: usize) {
+    let barrier = Arc::new(Barrier::new(n));
+    let handles: Vec<_> = (0..n)
+        .map(|_| {
+            let (barrier, url) = (Arc::clone(&barrier), server.url("/api/sun/97227/us"));
+            std::thread::spawn(move || {
+                barrier.wait();
+                get(&url)
+            })
+        })
+        .collect();
+    for handle in handles {
+        let (code, body) = handle.join().unwrap();
+        assert_eq!(code, 200, "{body}");
+        assert_sun_json(&body);
+    }
+}
+
+#[test]
+fn the_sync_server_never_has_more_upstream_calls_in_flight_than_workers() {
+    let site = LocalSite::start(SiteConfig {
+        time_scale: 0.2,
+        ..SiteConfig::default()
+    })
+    .unwrap();
+    let server = Server::start(
+        "cityscape_api",
+        &["--workers", "2", "--base-url", site.url().as_str()],
+    );
+    assert!(
+        server.banner.contains(" * 2 worker threads"),
+        "{}",
+        server.banner
+    );
+    burst(&server, 8);
+    assert_eq!(
+        site.requests_served(),
+        16,
+        "a location and a sun call per request"
+    );
+    assert_eq!(site.peak_concurrency(), 2, "two workers, eight clients");
+}
+
+#[test]
+fn the_async_server_has_every_request_in_flight_at_once() {
+    let site = LocalSite::start(SiteConfig {
+        time_scale: 0.2,
+        ..SiteConfig::default()
+    })
+    .unwrap();
+    let server = Server::start("acityscape_api", &["--base-url", site.url().as_str()]);
+    burst(&server, 8);
+    assert_eq!(
+        site.requests_served(),
+        16,
+        "a location and a sun call per request"
+    );
+    assert_eq!(
+        site.peak_concurrency(),
+        8,
+        "eight clients, eight calls in flight"
+    );
+}
+
+#[test]
+fn the_default_worker_count_is_gunicorns_formula() {
+    let cores = std::thread::available_parallelism().unwrap().get();
+    let server = Server::start("cityscape_api", &["--time-scale", "0.01"]);
+    assert!(
+        server
+            .banner
+            .contains(&format!(" * {} worker threads", 2 * cores + 1)),
+        "{}",
+        server.banner
+    );
+}
+
+#[test]
+fn a_port_in_use_is_one_line_and_exit_1() {
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    for bin in SERVERS {
+        let (out, err, code) = run(bin, &["--port", &port, "--time-scale", "0.01"]);
+        assert_eq!(code, Some(1), "{bin}: {out}{err}");
+        assert_eq!(err.lines().count(), 1, "{bin}: {err}");
+        assert!(
+            err.starts_with(&format!("error: port {port} is already in use")),
+            "{bin}: {err}"
+        );
+        assert!(!out.contains("Running on"), "{bin}: {out}");
+    }
+}
+
+#[test]
+fn bad_flags_exit_2() {
+    let common: &[&[&str]] = &[
+        &["--port", "70000"],
+        &["--port", "x"],
+        &["--port", "-1"],
+        &["--host", "localhost:80"],
+        &["--host", ""],
+        &["--time-scale", "-1"],
+        &["--timeout", "0"],
+        &["--base-url", "ftp://x"],
+        &["--live", "--base-url", "http://127.0.0.1:1"],
+        &["--seed", "-3"],
+        &["--cached", "yes"],
+        &["--bogus"],
+    ];
+    for bin in SERVERS {
+        assert_bad_flags(bin, common);
+    }
+    assert_bad_flags(
+        "cityscape_api",
+        &[
+            &["--workers", "0"],
+            &["--workers", "1025"],
+            &["--workers", "two"],
+        ],
+    );
+    assert_bad_flags("acityscape_api", &[&["--workers", "4"]]);
+}
+
+#[test]
+fn timeline_draws_the_upstream_calls_as_a_band_or_a_block() {
+    for (bin, extra, peak) in [
+        ("cityscape_api", &["--workers", "2"][..], 2),
+        ("acityscape_api", &[], 6),
+    ] {
+        let mut args = vec!["--time-scale", "0.2", "--timeline"];
+        args.extend_from_slice(extra);
+        let server = Server::start(bin, &args);
+        burst(&server, 6);
+        let (out, _err, code) = server.stop("INT");
+        assert_eq!(code, Some(130), "{bin}");
+        assert!(
+            out.contains("--timeline: the upstream calls the embedded site answered"),
+            "{out}"
+        );
+        let rows = chart_rows(&out);
+        assert_eq!(
+            rows.len(),
+            12,
+            "{bin}: a location and a sun call per request\n{out}"
+        );
+        assert!(rows.iter().all(|r| !r.is_empty()), "{out}");
+        assert!(
+            out.trim_end()
+                .ends_with(&format!("12 requests, at most {peak} in flight at once")),
+            "{bin}:\n{out}"
+        );
+        // The busiest column holds at least the peak's bars; where calls meet end to start, a
+        // column can show both, so at most twice the peak.
+        let widest = (0..200)
+            .map(|col| rows.iter().filter(|r| r.contains(&col)).count())
+            .max()
+            .unwrap();
+        assert!(
+            (peak..=2 * peak).contains(&widest),
+            "{bin}: {widest}\n{out}"
+        );
+    }
+}
+
+#[test]
+fn timeline_without_the_embedded_site_draws_the_servers_own_requests_in_a_window() {
+    for (bin, extra, peak) in [
+        ("cityscape_api", &["--workers", "2"][..], 2),
+        ("acityscape_api", &[], 6),
+    ] {
+        let mut args = vec!["--cached", "--time-scale", "0.2", "--timeline"];
+        args.extend_from_slice(extra);
+        let server = Server::start(bin, &args);
+        burst(&server, 6);
+        for _ in 0..40 {
+            assert_eq!(get(&server.url("/")).0, 200);
+        }
+        let (out, _err, code) = server.stop("INT");
+        assert_eq!(code, Some(130), "{bin}");
+        assert!(out.contains("drawing this server's own requests"), "{out}");
+        assert_eq!(chart_rows(&out).len(), 40, "{bin}: the window\n{out}");
+        assert!(out.contains("40 requests, at most"), "{out}");
+        assert!(
+            out.trim_end().ends_with(&format!(
+                "(the first 40 of 46 requests; over all of them, at most {peak} in flight at once)"
+            )),
+            "{bin}:\n{out}"
+        );
+    }
+}
