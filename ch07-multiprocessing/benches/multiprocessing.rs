@@ -1,6 +1,6 @@
 //! Checks chapter 7's targets on this machine and prints them as one table.
 //!
-//! Run: cargo bench -p ch07-multiprocessing --bench multiprocessing
+//! Run: `cargo bench -p ch07-multiprocessing --bench multiprocessing`
 //!
 //! It runs the optimised binaries as a learner would: `compute_compare` (the same 30M steps on
 //! one thread, threads, a new and a warm process pool, and rayon, each the best of 10 rounds,

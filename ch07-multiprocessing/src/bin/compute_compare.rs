@@ -6,7 +6,7 @@
 //!
 //! Run: `cargo run -p ch07-multiprocessing --release --bin compute_compare`
 //!
-//! Copy: `cargo add procspawn rayon serde --features serde/derive`
+//! Copy: `cargo add procspawn rayon anyhow`
 //!
 //! (`procspawn::init()` must be the first line of your `main`; copy `do_math` and `slices` from
 //! this chapter's `lib.rs`, and `peak_memory_kb` from this workspace's `course-kit/src/process.rs`.)

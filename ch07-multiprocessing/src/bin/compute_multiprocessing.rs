@@ -22,7 +22,8 @@
 //! thread and prints the pool's speed-up over it (`Done in 0.03 sec. (factor: 1.90x)`), as ch11's
 //! `perf/` version does, but measured in the same run rather than against a hard-coded time;
 //! `--timeline` draws one row per task (here one task per worker process) from its start to its
-//! end. See `compute_compare` for processes against threads, rayon and one thread.
+//! end, as each worker read the wall clock (`SystemTime`: an `Instant` cannot cross processes).
+//! See `compute_compare` for processes against threads, rayon and one thread.
 //!
 //! Python vs Rust: Python needs processes to escape the GIL; Rust threads already run in
 //! parallel (see ch05's `compute_threaded`), so in Rust a process pool buys isolation (a worker
