@@ -5,7 +5,7 @@
 //!
 //! Run: `cargo run -p ch09-runtimes --bin prod_async_std`
 //!
-//! Copy: `cargo add async-std anstream anstyle rand --features async-std/unstable`
+//! Copy: `cargo add async-std anstream anstyle rand@0.9 --features async-std/unstable`
 //!
 //! Status: async-std is DISCONTINUED upstream (advisory RUSTSEC-2025-0052, "unmaintained"); its
 //! README points users to smol. It is kept here, like the course keeps older tools, because much
@@ -32,11 +32,11 @@ use std::time::{Duration, Instant};
 use anstyle::{AnsiColor, Style};
 use async_std::channel::{Receiver, Sender, unbounded}; // New: async-std's channel
 use async_std::prelude::FutureExt as _; // New: async-std's `join` and `race`
-use async_std::task;
+use async_std::task; // New: async-std's spawn and sleep
 use clap::Parser;
 use course_kit::cli::{Seed, TimeScale};
 use course_kit::{fmt, interrupt};
-use rand::Rng; // New: async-std's spawn and sleep
+use rand::Rng;
 
 /// The note that async-std is discontinued, on stderr.
 const NOTE: Style = AnsiColor::Yellow.on_default().bold(); // New: the status note
@@ -73,9 +73,10 @@ fn main() -> ExitCode {
 
 fn run() -> anyhow::Result<ExitCode> {
     let args = Args::parse();
+    // New: the status note, where a learner meets async-std at run time.
     anstream::eprintln!(
         "{NOTE}note: async-std is discontinued upstream (RUSTSEC-2025-0052); use smol for new code.{NOTE:#}"
-    ); // New: the status note
+    );
     let t0 = Instant::now();
     println!("App started.");
     let seed = args.seed.value();
@@ -130,12 +131,8 @@ async fn produce_and_consume(
     prod1.join(prod2).join(consumer).await; // New: async-std's join
 }
 
-async fn generate_data(
-    num: u64,
-    data: Sender<Item>, // New: async-std's sender
-    mut rng: impl Rng,
-    time_scale: f64,
-) {
+// New: async-std's sender
+async fn generate_data(num: u64, data: Sender<Item>, mut rng: impl Rng, time_scale: f64) {
     for idx in 1..=num {
         // Sending on an unbounded channel never waits. It fails only once the consumer is gone,
         // and then there is no point producing more.
@@ -150,10 +147,8 @@ async fn generate_data(
     }
 }
 
-async fn process_data(
-    data: Receiver<Item>, // New: async-std's receiver
-    time_scale: f64,
-) {
+// New: async-std's receiver
+async fn process_data(data: Receiver<Item>, time_scale: f64) {
     // The channel ends once both producers have finished and dropped their senders.
     while let Ok((value, made)) = data.recv().await {
         // New: `Err(Closed)` at the end

@@ -5,7 +5,7 @@
 //!
 //! Run: `cargo run -p ch09-runtimes --bin prod_asyncio`
 //!
-//! Copy: `cargo add tokio anstream anstyle rand --features tokio/rt,tokio/macros,tokio/sync,tokio/time`
+//! Copy: `cargo add tokio anstream anstyle rand@0.9 --features tokio/rt,tokio/macros,tokio/sync,tokio/time`
 //!
 //! Expect: yellow ` -- generated item` and cyan ` +++ Processed value` lines interleaved, items
 //! processed well under a second after they were made, all 40 processed in about 20 s

@@ -4,7 +4,7 @@
 //!
 //! Run: `cargo run -p ch09-runtimes --bin prod_smol`
 //!
-//! Copy: `cargo add smol anstream anstyle rand`
+//! Copy: `cargo add smol anstream anstyle rand@0.9`
 //!
 //! Expect: yellow ` -- generated item` and cyan ` +++ Processed value` lines interleaved, items
 //! processed well under a second after they were made, all 40 processed in about 20 s
@@ -118,12 +118,8 @@ async fn produce_and_consume(
     future::zip(future::zip(prod1, prod2), consumer).await; // New: smol's zip
 }
 
-async fn generate_data(
-    num: u64,
-    data: Sender<Item>, // New: smol's sender
-    mut rng: impl Rng,
-    time_scale: f64,
-) {
+// New: smol's sender
+async fn generate_data(num: u64, data: Sender<Item>, mut rng: impl Rng, time_scale: f64) {
     for idx in 1..=num {
         // Sending on an unbounded channel never waits. It fails only once the consumer is gone,
         // and then there is no point producing more.
@@ -138,10 +134,8 @@ async fn generate_data(
     }
 }
 
-async fn process_data(
-    data: Receiver<Item>, // New: smol's receiver
-    time_scale: f64,
-) {
+// New: smol's receiver
+async fn process_data(data: Receiver<Item>, time_scale: f64) {
     // The channel ends once both producers have finished and dropped their senders.
     while let Ok((value, made)) = data.recv().await {
         // New: `Err(Closed)` at the end

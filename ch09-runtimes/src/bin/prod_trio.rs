@@ -5,7 +5,7 @@
 //!
 //! Run: `cargo run -p ch09-runtimes --bin prod_trio`
 //!
-//! Copy: `cargo add tokio anstream anstyle rand --features tokio/rt,tokio/macros,tokio/sync,tokio/time,tokio/signal`
+//! Copy: `cargo add tokio anstream anstyle rand@0.9 --features tokio/rt,tokio/macros,tokio/sync,tokio/time,tokio/signal`
 //!
 //! Expect: producers and consumer interleaved through a channel that holds at most 10 items
 //! (the producers wait when it is full), then, at 5 s, ` xx Prod 1 cancelled.` (and the same for
