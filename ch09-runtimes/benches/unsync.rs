@@ -1,7 +1,7 @@
 //! Times `nosync`, `presync` and `thesync` (release builds) on the default embedded site and
 //! prints their medians and speed-ups over `nosync`.
 //!
-//! Run: cargo bench -p ch09-runtimes --bench unsync [-- RUNS]   (default 3 runs each, ~30 s)
+//! Run: `cargo bench -p ch09-runtimes --bench unsync [-- RUNS]` (default 3 runs each, ~30 s)
 //!
 //! Each program reports its own time (`... done in X seconds.`, measured after its local site
 //! started); this takes the median of several runs of each.

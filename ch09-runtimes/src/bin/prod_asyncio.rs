@@ -14,13 +14,12 @@
 //!
 //! Why the current-thread runtime: asyncio runs every task on the one thread that runs its loop,
 //! and so does this runtime. There is no parallelism: a task runs only while the others wait at
-//! an `.await`, so the lines interleave as the course's do, and the tasks could share plain
-//! `Rc`/`Cell` data without locks. No task ever moves to another thread, so none needs to be
-//! `Send` either, if it is spawned with `tokio::task::spawn_local` inside a `LocalSet` (the
-//! crate's docs show one holding an `Rc`); `tokio::spawn` asks for `Send` on both flavours, and
-//! it is kept here because these tasks are `Send` anyway and the file stays a near-copy of
-//! `prod_smol`. The multi-thread runtime (`#[tokio::main]`'s default) would run the three tasks on
-//! several threads at once; `runtimes` times both flavours.
+//! an `.await`, so the lines interleave as the course's do. No task ever moves to another
+//! thread, so none needs to be `Send`: spawned with `tokio::task::spawn_local` inside a
+//! `LocalSet`, a task may hold an `Rc` (the crate's docs show one). `tokio::spawn` asks for
+//! `Send` on both flavours; it is kept here because these tasks are `Send` anyway and the file
+//! stays a near-copy of `prod_smol`. The multi-thread runtime (`#[tokio::main]`'s default) would
+//! run the three tasks on several threads at once; `runtimes` times both flavours.
 //!
 //! Python vs Rust: `asyncio.Queue` is a channel here. The consumer stops when the channel is
 //! closed (every sender dropped, i.e. both producers finished) rather than counting to 40, so it
