@@ -4,7 +4,7 @@
 //!
 //! Run: `cargo run -p ch04-asyncio --release --bin loop_program`
 //!
-//! Copy: `cargo add tokio smol --features tokio/rt,tokio/sync`
+//! Copy: `cargo add tokio smol futures --features tokio/rt,tokio/sync`
 //!
 //! Expect: `Running standard loop with 500,000 actions.`, the total time, and `Processed all
 //! 500,000 items.`: about a tenth of a second in a release build, where the course's asyncio

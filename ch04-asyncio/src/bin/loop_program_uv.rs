@@ -4,7 +4,7 @@
 //!
 //! Run: `cargo run -p ch04-asyncio --release --bin loop_program_uv`
 //!
-//! Copy: `cargo add tokio smol --features tokio/sync`
+//! Copy: `cargo add tokio smol futures --features tokio/sync`
 //!
 //! Expect: `Running uvloop-style loop with 500,000 actions.`, the total time and `Processed all
 //! 500,000 items.`. In a release build here: smol ~0.15 s where `loop_program` on tokio takes

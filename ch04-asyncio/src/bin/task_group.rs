@@ -134,6 +134,8 @@ where
 async fn main() -> ExitCode {
     let args = Args::parse();
     let second = args.time.secs(1.0);
+    // The program itself went wrong: one line, exit code 1.
+    let fail = |msg: &str| course_kit::exit::report(Err(anyhow::anyhow!("{msg}")));
     // The five jobs, job `fail` failing; nothing runs until they are spawned.
     let jobs = |fail: Option<usize>| {
         (1..=LENGTHS.len())
@@ -178,9 +180,4 @@ async fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
     }
-}
-
-/// The program itself went wrong: one line, exit code 1.
-fn fail(msg: &str) -> ExitCode {
-    course_kit::exit::report(Err(anyhow::anyhow!("{msg}")))
 }
