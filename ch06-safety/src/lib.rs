@@ -7,8 +7,9 @@
 //!
 //! Each bank program in `src/bin/` is a whole program on one skeleton (`main` → five threads of
 //! `do_bank_stuff` → `do_transfer` → `validate_bank`), as the course's files are. They differ only
-//! in how a transfer and a validation are made safe (or not), and the lines that differ say so
-//! (`// New: …`), so `diff` between two of them shows the concept and nothing else:
+//! in how a transfer and a validation are made safe (or not). `// New: …` marks each line where a
+//! locked bank departs from `unsafe_bank`, the course's first file, so `diff` between two of them
+//! shows the concept and nothing else:
 //!
 //! | program | strategy |
 //! |---|---|
