@@ -11,8 +11,9 @@
 //! Expect: for each workload (spawn 100,000 tiny tasks; 500,000 messages through a bounded
 //! channel; 10,000 timers of 1–50 ms; 100 concurrent downloads from the embedded site) one row
 //! per runtime with the median time of `--runs` runs, its min–max spread, and its ratio to the
-//! fastest. Spawning and channels are where the runtimes differ (by up to ~2× on a 2-core
-//! machine, and the ranking can change with the core count); timers and downloads are bound by
+//! fastest. Spawning and channels are where the runtimes differ (by up to ~3.5× on a 2-core
+//! machine, and the ranking can change between runs and with the core count); timers and
+//! downloads are bound by
 //! the clock and the network, so every runtime takes about the same time there. About 20 s in
 //! all, with a progress bar on stderr meanwhile (only when stdout is a terminal, so a piped table
 //! stays clean); `--tasks`, `--messages`, `--timers`, `--downloads` make it smaller. The async-std
