@@ -16,8 +16,8 @@
 //! downloads are bound by the clock and the network, so every runtime takes about the same time
 //! there. About 20 s in all, with a progress bar on stderr meanwhile (only when stdout is a
 //! terminal, so a piped table stays clean); `--tasks`, `--messages`, `--timers`, `--downloads`
-//! make it smaller. The async-std rows say `discontinued`. Ctrl-C stops the measuring, says `Cancelled by Ctrl-C.` and prints
-//! the table measured so far.
+//! make it smaller. The async-std rows say `discontinued`. Ctrl-C stops the measuring, says
+//! `Cancelled by Ctrl-C.` and prints the table measured so far.
 //!
 //! Python vs Rust: Python ships one loop (asyncio) and libraries built on it (trio, unsync);
 //! in Rust the runtime is a library you choose. The choice matters most for an ecosystem: reqwest
