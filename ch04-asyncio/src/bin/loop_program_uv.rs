@@ -7,12 +7,13 @@
 //! Copy: `cargo add tokio smol futures --features tokio/sync`
 //!
 //! Expect: `Running uvloop-style loop with 500,000 actions.`, the total time and `Processed all
-//! 500,000 items.`. In a release build here: smol ~0.15 s where `loop_program` on tokio takes
-//! ~0.09 s (the course's Python: ~2.9 s with asyncio, ~1.6 s with uvloop; the side-by-side table
-//! is `cargo bench -p ch04-asyncio --bench ch04`). So the lesson turns around: tokio's
-//! single-threaded scheduler, the standard choice, is the faster one for this ping-pong of three
-//! tasks, and smol's executor (built to be shared by many threads, with a concurrent run queue)
-//! pays for that generality on every wake.
+//! 500,000 items.`: about a tenth of a second in a release build, like `loop_program` on tokio
+//! (best of 7 in `cargo bench -p ch04-asyncio --bench ch04`: smol 0.097 s, tokio 0.091 s; the
+//! course's Python: ~2.9 s with asyncio, ~1.6 s with uvloop). So the swap that gains 1.8× in
+//! Python gains nothing here: both executors do the loop's bookkeeping in compiled code, and
+//! tokio's single-threaded scheduler, the standard choice, is as fast or slightly faster for
+//! this ping-pong of three tasks (smol's executor is built to be shared by many threads, with a
+//! concurrent run queue).
 //!
 //! Python vs Rust: uvloop is installed as asyncio's loop policy and the program does not change.
 //! Rust has no global loop to replace: the executor is whatever drives the future, so this file
