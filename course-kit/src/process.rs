@@ -26,7 +26,10 @@ pub fn peak_memory_kb() -> Option<u64> {
 
 /// A memory figure in kB as `2.8 MB` (MB of 1,024 kB, as `ps` and `top` count), or `n/a` when it is unknown.
 pub fn megabytes(kb: Option<u64>) -> String {
-    kb.map_or_else(|| "n/a".to_owned(), |kb| format!("{:.1} MB", kb as f64 / 1024.0))
+    kb.map_or_else(
+        || "n/a".to_owned(),
+        |kb| format!("{:.1} MB", kb as f64 / 1024.0),
+    )
 }
 
 #[cfg(test)]

@@ -223,7 +223,11 @@ impl LocalSite {
     /// its path (and query), from its arrival to its last byte out, measured from the first
     /// arrival. A request still being answered ends now.
     pub fn spans(&self) -> Vec<Span> {
-        let log = self.inner.log.lock().unwrap_or_else(PoisonError::into_inner);
+        let log = self
+            .inner
+            .log
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         let Some(origin) = log.first().map(|(_, arrived, _)| *arrived) else {
             return Vec::new();
         };
@@ -349,7 +353,11 @@ struct Finished {
 impl Drop for Finished {
     fn drop(&mut self) {
         self.inner.in_flight.fetch_sub(1, Ordering::SeqCst);
-        let mut log = self.inner.log.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut log = self
+            .inner
+            .log
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         if let Some(entry) = log.get_mut(self.index) {
             entry.2 = Some(Instant::now());
         }
@@ -605,8 +613,16 @@ mod tests {
 
     fn first_h1(html: &str) -> Option<String> {
         let doc = scraper::Html::parse_document(html);
-        let h1 = doc.select(&scraper::Selector::parse("h1").unwrap()).next()?;
-        Some(h1.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" "))
+        let h1 = doc
+            .select(&scraper::Selector::parse("h1").unwrap())
+            .next()?;
+        Some(
+            h1.text()
+                .collect::<String>()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
+        )
     }
 
     fn fast() -> LocalSite {
@@ -660,8 +676,14 @@ mod tests {
             .text()
             .unwrap();
         assert_eq!(first_h1(&page), None);
-        let bin = get(&site.url_for("/fault/not-html")).unwrap().bytes().unwrap();
-        assert!(std::str::from_utf8(&bin).is_err(), "a body that is not text");
+        let bin = get(&site.url_for("/fault/not-html"))
+            .unwrap()
+            .bytes()
+            .unwrap();
+        assert!(
+            std::str::from_utf8(&bin).is_err(),
+            "a body that is not text"
+        );
         let dropped = get(&site.url_for("/fault/drop/9")).and_then(|r| r.text());
         assert!(dropped.is_err(), "a cut connection must be an error");
         let slow = reqwest::blocking::Client::builder()
@@ -679,7 +701,12 @@ mod tests {
         assert!(site.spans().is_empty());
         let client = reqwest::blocking::Client::new();
         for n in [375, 376] {
-            client.get(site.url_for(&format!("/{n}?x=1"))).send().unwrap().text().unwrap();
+            client
+                .get(site.url_for(&format!("/{n}?x=1")))
+                .send()
+                .unwrap()
+                .text()
+                .unwrap();
         }
         let spans = site.spans();
         let labels: Vec<&str> = spans.iter().map(|s| s.label.as_str()).collect();

@@ -36,7 +36,12 @@ pub struct Span {
 
 impl Span {
     /// A span from two `Instant`s, measured from `origin` (earlier instants count as the origin).
-    pub fn between(label: impl Into<String>, origin: Instant, start: Instant, end: Instant) -> Span {
+    pub fn between(
+        label: impl Into<String>,
+        origin: Instant,
+        start: Instant,
+        end: Instant,
+    ) -> Span {
         let start = start.saturating_duration_since(origin);
         let end = end.saturating_duration_since(origin).max(start);
         Span {
@@ -92,7 +97,12 @@ pub fn peak(spans: &[Span]) -> usize {
     // A span too short for the clock to see still ran: give it one nanosecond.
     let mut edges: Vec<(Duration, i32)> = spans
         .iter()
-        .flat_map(|s| [(s.start, 1), (s.end.max(s.start + Duration::from_nanos(1)), -1)])
+        .flat_map(|s| {
+            [
+                (s.start, 1),
+                (s.end.max(s.start + Duration::from_nanos(1)), -1),
+            ]
+        })
         .collect();
     // At equal times, ends (-1) sort before starts (+1).
     edges.sort();
@@ -130,7 +140,11 @@ pub fn render(spans: &[Span], rows: Rows, width: usize) -> String {
         let (first, last) = columns(span.start - origin, span.end - origin, extent, bar_w);
         out.push_str(&format!("{label:<label_w$} |"));
         for col in 0..bar_w {
-            out.push(if (first..=last).contains(&col) { '█' } else { ' ' });
+            out.push(if (first..=last).contains(&col) {
+                '█'
+            } else {
+                ' '
+            });
         }
         out.push_str("|\n");
     }
@@ -227,7 +241,11 @@ mod tests {
 
     #[test]
     fn every_line_fits_the_width() {
-        let spans = [ms("/375", 0, 400), ms("/376", 400, 900), ms("/a-longer-path", 900, 1300)];
+        let spans = [
+            ms("/375", 0, 400),
+            ms("/376", 400, 900),
+            ms("/a-longer-path", 900, 1300),
+        ];
         for width in [40, 80, 132] {
             let chart = render(&spans, Rows::Requests, width);
             let lines: Vec<&str> = chart.lines().collect();
@@ -242,7 +260,10 @@ mod tests {
         }
         // Too narrow for the labels: the bar keeps its minimum and the lines are longer.
         let narrow = render(&spans, Rows::Requests, 20);
-        assert!(narrow.starts_with(&format!("/375           |{}|", "████      ")), "{narrow}");
+        assert!(
+            narrow.starts_with(&format!("/375           |{}|", "████      ")),
+            "{narrow}"
+        );
     }
 
     #[test]
@@ -270,7 +291,10 @@ mod tests {
 
     #[test]
     fn an_empty_run() {
-        assert_eq!(render(&[], Rows::Requests, 80), "0 requests, at most 0 in flight at once\n");
+        assert_eq!(
+            render(&[], Rows::Requests, 80),
+            "0 requests, at most 0 in flight at once\n"
+        );
     }
 
     #[test]
@@ -300,7 +324,10 @@ mod tests {
     fn long_labels_are_cut() {
         let label = "x".repeat(100);
         let chart = render(&[ms(&label, 0, 1)], Rows::Requests, 80);
-        assert!(chart.lines().next().unwrap().chars().count() <= 80, "{chart}");
+        assert!(
+            chart.lines().next().unwrap().chars().count() <= 80,
+            "{chart}"
+        );
         assert!(chart.contains('…'));
     }
 }
