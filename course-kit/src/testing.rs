@@ -1,6 +1,8 @@
 //! What every chapter's integration tests need: run a binary of the workspace, with no colours and
-//! a guard against hangs, and look at what it printed and how it ended. Enabled by the `testing`
-//! feature, which the chapters turn on for their dev-dependency only.
+//! a guard against hangs, and look at what it printed and how it ended; start one and wait for its
+//! readiness line ([`spawn_until`], [`interrupt_after`]); read back its `--timeline` chart
+//! ([`chart`]). Enabled by the `testing` feature, which the chapters turn on for their
+//! dev-dependency only.
 //!
 //! ```no_run
 //! use course_kit::testing::{assert_bad_flags, run};
@@ -12,10 +14,13 @@
 //! ```
 
 use std::io::{BufRead, BufReader, Read};
-use std::process::{Command as StdCommand, Stdio};
+use std::process::{Child, ChildStdout, Command as StdCommand, Stdio};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use assert_cmd::Command;
+
+use crate::timeline::Rows;
 
 /// What a run printed and how it ended: stdout, stderr, and the exit code (`None` when a signal
 /// ended it).
@@ -62,20 +67,31 @@ pub fn assert_bad_flags(bin: &str, bad: &[&[&str]]) {
     }
 }
 
-/// Starts `bin args…`, waits until its stdout has printed `ready`, waits `settle` more, then sends
-/// it Ctrl-C (SIGINT, with the `kill` command, as a terminal would) and collects everything it
-/// prints until it ends.
+/// A program started with its stdout read up to its readiness: see [`spawn_until`].
+#[derive(Debug)]
+pub struct Started {
+    /// The running program; its stdout and stderr are taken (below).
+    pub child: Child,
+    /// Everything it printed on stdout up to and including the line that made it ready.
+    pub out: String,
+    /// The rest of its stdout, unread.
+    pub stdout: BufReader<ChildStdout>,
+    /// Its whole stderr, read on the side so that a chatty program cannot block on a full pipe.
+    pub err: JoinHandle<String>,
+}
+
+/// Starts `cmd` (with `NO_COLOR=1`, stdin at end-of-file, stdout and stderr piped) and reads its
+/// stdout line by line until `ready(everything printed so far)` holds. If it ends first, it is
+/// killed and the test panics with what it printed on both streams.
 #[cfg(unix)]
-pub fn interrupt_after(bin: &str, args: &[&str], ready: &str, settle: Duration) -> Output {
-    let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin(bin))
-        .args(args)
+pub fn spawn_until(cmd: &mut StdCommand, mut ready: impl FnMut(&str) -> bool) -> Started {
+    let mut child = cmd
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("the binary could not be started");
-    // Read stderr on the side, so that a chatty program cannot block on a full pipe.
+        .unwrap_or_else(|e| panic!("{:?} could not be started: {e}", cmd.get_program()));
     let mut stderr = child.stderr.take().expect("piped");
     let err = std::thread::spawn(move || {
         let mut err = String::new();
@@ -84,13 +100,40 @@ pub fn interrupt_after(bin: &str, args: &[&str], ready: &str, settle: Duration) 
     });
     let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
     let mut out = String::new();
-    while !out.contains(ready) {
+    while !ready(&out) {
         let read = stdout.read_line(&mut out).expect("stdout is UTF-8");
         if read == 0 {
             let _ = child.kill();
-            panic!("{bin} ended before printing {ready:?}: {out}");
+            let _ = child.wait();
+            panic!(
+                "{:?} ended before it was ready: {out}{}",
+                cmd.get_program(),
+                err.join().unwrap_or_default()
+            );
         }
     }
+    Started {
+        child,
+        out,
+        stdout,
+        err,
+    }
+}
+
+/// Starts `bin args…`, waits until its stdout has printed `ready`, waits `settle` more, then sends
+/// it Ctrl-C (SIGINT, with the `kill` command, as a terminal would) and collects everything it
+/// prints until it ends.
+#[cfg(unix)]
+pub fn interrupt_after(bin: &str, args: &[&str], ready: &str, settle: Duration) -> Output {
+    let Started {
+        mut child,
+        mut out,
+        mut stdout,
+        err,
+    } = spawn_until(
+        StdCommand::new(assert_cmd::cargo::cargo_bin(bin)).args(args),
+        |out| out.contains(ready),
+    );
     std::thread::sleep(settle);
     let sent = StdCommand::new("kill")
         .args(["-INT", &child.id().to_string()])
@@ -100,4 +143,301 @@ pub fn interrupt_after(bin: &str, args: &[&str], ready: &str, settle: Duration) 
     stdout.read_to_string(&mut out).expect("stdout is UTF-8");
     let code = child.wait().expect("the child can be waited for").code();
     (out, err.join().unwrap_or_default(), code)
+}
+
+/// A `--timeline` chart ([`crate::timeline::render`]) read back from a program's output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chart {
+    /// The rows, top to bottom (in order of start).
+    pub rows: Vec<Row>,
+    /// How many columns every row's bar has.
+    pub width: usize,
+    /// The summary line, whole: `10 requests, at most 10 in flight at once`.
+    pub summary: String,
+    /// What the rows are, from the summary's words.
+    pub kind: Rows,
+    /// The summary's first number: how many rows were drawn.
+    pub count: usize,
+    /// The summary's `at most N`: the most running at one moment.
+    pub peak: usize,
+}
+
+/// One row of a [`Chart`]: `label |███   |`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    /// The label, without the padding.
+    pub label: String,
+    /// The bar's columns (from 0) that hold `█`, in order.
+    pub columns: Vec<usize>,
+}
+
+impl Row {
+    /// Reads `label |███   |`: `None` for any other line.
+    fn parse(line: &str) -> Option<(Row, usize)> {
+        let inner = line.strip_suffix('|')?;
+        let open = inner.rfind('|')?;
+        let bar = &inner[open + 1..];
+        let label = inner[..open].strip_suffix(' ')?.trim_end();
+        if !bar.chars().all(|c| c == '█' || c == ' ') {
+            return None;
+        }
+        let columns = bar
+            .chars()
+            .enumerate()
+            .filter(|&(_, c)| c == '█')
+            .map(|(i, _)| i)
+            .collect();
+        let row = Row {
+            label: label.to_owned(),
+            columns,
+        };
+        Some((row, bar.chars().count()))
+    }
+}
+
+/// Reads `N requests, at most M in flight at once` (or `workers` … `running`), with the noun in
+/// the singular exactly when `N` is 1, as the chart prints it.
+fn summary(line: &str) -> Option<(Rows, usize, usize)> {
+    let (count, rest) = line.split_once(' ')?;
+    let count: usize = count.parse().ok()?;
+    let (noun, rest) = rest.split_once(", at most ")?;
+    let (peak, doing) = rest.split_once(' ')?;
+    let peak: usize = peak.parse().ok()?;
+    let (kind, one, many, doing_want) = if noun.starts_with("request") {
+        (Rows::Requests, "request", "requests", "in flight at once")
+    } else {
+        (Rows::Workers, "worker", "workers", "running at once")
+    };
+    let noun_want = if count == 1 { one } else { many };
+    (noun == noun_want && doing == doing_want).then_some((kind, count, peak))
+}
+
+/// The chart in `out`: the last summary line, the axis line just above it and the rows just
+/// above that. Panics, showing `out`, when there is no summary line, when the lines above it are
+/// not an axis and rows of one width, when the summary's count is not the number of rows, or when
+/// some other line of `out` ends in `|` (a row out of place, or a broken one). Lines after the
+/// summary (a program's own note) are allowed.
+pub fn chart(out: &str) -> Chart {
+    let lines: Vec<&str> = out.lines().collect();
+    let Some((at, (kind, count, peak))) = lines
+        .iter()
+        .enumerate()
+        .rev()
+        .find_map(|(i, l)| Some((i, summary(l)?)))
+    else {
+        panic!("no `--timeline` summary line in:\n{out}");
+    };
+    let mut rows = Vec::new();
+    let mut width = None;
+    if count > 0 {
+        let axis = at.checked_sub(1).map(|i| lines[i]);
+        assert!(
+            axis.is_some_and(|a| a.trim_start().starts_with("0 s") && a.ends_with(" s")),
+            "no time axis above the summary line in:\n{out}"
+        );
+        let mut first = at - 1;
+        while first > 0 {
+            let Some((row, w)) = Row::parse(lines[first - 1]) else {
+                break;
+            };
+            assert!(
+                width.is_none_or(|width| width == w),
+                "chart rows of different widths in:\n{out}"
+            );
+            width = Some(w);
+            rows.push(row);
+            first -= 1;
+        }
+        rows.reverse();
+        let stray = lines
+            .iter()
+            .enumerate()
+            .find(|&(i, l)| l.ends_with('|') && !(first..at - 1).contains(&i));
+        if let Some((_, line)) = stray {
+            panic!("a line ending in `|` outside the chart, {line:?}, in:\n{out}");
+        }
+    }
+    assert_eq!(
+        rows.len(),
+        count,
+        "the summary counts {count} rows, the chart has {} in:\n{out}",
+        rows.len()
+    );
+    Chart {
+        rows,
+        width: width.unwrap_or(0),
+        summary: lines[at].to_owned(),
+        kind,
+        count,
+        peak,
+    }
+}
+
+impl Chart {
+    /// The rows' labels, top to bottom.
+    pub fn labels(&self) -> Vec<&str> {
+        self.rows.iter().map(|r| r.label.as_str()).collect()
+    }
+
+    /// The most rows with a `█` in one column.
+    pub fn widest_shared_column(&self) -> usize {
+        (0..self.width)
+            .map(|col| {
+                self.rows
+                    .iter()
+                    .filter(|r| r.columns.contains(&col))
+                    .count()
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The first two rows, `(i, j, the columns they share)`, that share a column anywhere but
+    /// where row `i` ends and the next row `j = i + 1` begins (two requests one after the other
+    /// can meet in one column). `None` for a staircase: nothing ran at once.
+    pub fn overlap(&self) -> Option<(usize, usize, Vec<usize>)> {
+        for (i, a) in self.rows.iter().enumerate() {
+            for (j, b) in self.rows.iter().enumerate().skip(i + 1) {
+                let shared: Vec<usize> = a
+                    .columns
+                    .iter()
+                    .copied()
+                    .filter(|c| b.columns.contains(c))
+                    .collect();
+                let at_the_edge = j == i + 1
+                    && shared.len() == 1
+                    && a.columns.last() == Some(&shared[0])
+                    && b.columns.first() == Some(&shared[0]);
+                if !shared.is_empty() && !at_the_edge {
+                    return Some((i, j, shared));
+                }
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::timeline::{Span, render};
+
+    fn ms(label: &str, start: u64, end: u64) -> Span {
+        Span {
+            label: label.to_owned(),
+            start: Duration::from_millis(start),
+            end: Duration::from_millis(end),
+        }
+    }
+
+    #[test]
+    fn a_staircase_reads_back() {
+        let stairs: Vec<Span> = (0..4)
+            .map(|i| ms(&format!("/{i}"), i * 100, i * 100 + 100))
+            .collect();
+        let text = render(&stairs, Rows::Requests, 45); // a 40-column bar
+        let chart = super::chart(&format!("Done in 0.4 s.\n{text}"));
+        assert_eq!(chart.labels(), ["/0", "/1", "/2", "/3"]);
+        assert_eq!(chart.width, 40);
+        assert_eq!(chart.rows[0].columns, (0..10).collect::<Vec<_>>());
+        assert_eq!(chart.rows[3].columns, (30..40).collect::<Vec<_>>());
+        assert_eq!(chart.summary, "4 requests, at most 1 in flight at once");
+        assert_eq!(
+            (chart.kind, chart.count, chart.peak),
+            (Rows::Requests, 4, 1)
+        );
+        assert_eq!(chart.widest_shared_column(), 1);
+        assert_eq!(chart.overlap(), None);
+    }
+
+    #[test]
+    fn a_block_and_a_band_overlap() {
+        let block: Vec<Span> = (0..4).map(|i| ms(&format!("/{i}"), i, 400 + i)).collect();
+        let chart = super::chart(&render(&block, Rows::Requests, 45));
+        assert_eq!(chart.widest_shared_column(), 4);
+        assert_eq!(chart.peak, 4);
+        assert_eq!(chart.overlap().map(|(i, j, _)| (i, j)), Some((0, 1)));
+
+        // Rows meeting end to start share one column; a third row in that column is an overlap.
+        let meeting = [ms("a", 0, 100), ms("b", 100, 200), ms("c", 200, 300)];
+        let text = render(&meeting, Rows::Requests, 34); // a 30-column bar
+        assert_eq!(super::chart(&text).overlap(), None, "{text}");
+        let edges = [ms("a", 0, 101), ms("b", 100, 200), ms("c", 199, 300)];
+        let text = render(&edges, Rows::Requests, 34);
+        assert_eq!(super::chart(&text).overlap(), None, "{text}");
+        let across = [ms("a", 0, 145), ms("b", 141, 149), ms("c", 142, 300)];
+        let text = render(&across, Rows::Requests, 34);
+        assert_eq!(
+            super::chart(&text).overlap().map(|(i, j, _)| (i, j)),
+            Some((0, 2)),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn workers_a_note_after_and_labels_with_bars() {
+        let one = render(&[ms("thread 1", 5, 5)], Rows::Workers, 30);
+        let chart = super::chart(&format!("{one}(a program's own note)\n"));
+        assert_eq!((chart.kind, chart.count, chart.peak), (Rows::Workers, 1, 1));
+        assert_eq!(chart.summary, "1 worker, at most 1 running at once");
+        assert_eq!(chart.rows[0].columns, (0..chart.width).collect::<Vec<_>>());
+
+        let odd = render(
+            &[ms("a | b", 0, 10), ms("x".repeat(60).as_str(), 5, 10)],
+            Rows::Workers,
+            80,
+        );
+        let chart = super::chart(&odd);
+        assert_eq!(chart.rows[0].label, "a | b");
+        assert!(chart.rows[1].label.ends_with('…'), "{odd}");
+        assert_eq!((chart.count, chart.peak), (2, 2));
+    }
+
+    #[test]
+    fn an_empty_chart_is_only_its_summary() {
+        let chart = super::chart(&render(&[], Rows::Requests, 80));
+        assert_eq!((chart.rows.len(), chart.count, chart.peak), (0, 0, 0));
+    }
+
+    #[test]
+    fn the_summary_reads_only_the_charts_own_wording() {
+        assert_eq!(
+            summary("2 workers, at most 2 running at once"),
+            Some((Rows::Workers, 2, 2))
+        );
+        assert_eq!(
+            summary("1 request, at most 1 in flight at once"),
+            Some((Rows::Requests, 1, 1))
+        );
+        for wrong in [
+            "1 requests, at most 1 in flight at once",
+            "2 worker, at most 1 running at once",
+            "2 workers, at most 1 in flight at once",
+            "2 requests, at most two in flight at once",
+            "Done in 2 s, at most 1 running at once",
+        ] {
+            assert_eq!(summary(wrong), None, "{wrong}");
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "no `--timeline` summary line")]
+    fn no_summary_panics() {
+        chart("Done in 1 s.\n");
+    }
+
+    #[test]
+    #[should_panic(expected = "outside the chart")]
+    fn a_stray_row_panics() {
+        let text = render(&[ms("/1", 0, 10)], Rows::Requests, 40);
+        chart(&format!("x |█|\nDone.\n{text}"));
+    }
+
+    #[test]
+    #[should_panic(expected = "the summary counts 2 rows")]
+    fn a_missing_row_panics() {
+        let text = render(&[ms("/1", 0, 10), ms("/2", 0, 10)], Rows::Requests, 40);
+        let cut: Vec<&str> = text.lines().skip(1).collect();
+        chart(&cut.join("\n"));
+    }
 }
