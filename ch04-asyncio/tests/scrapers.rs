@@ -5,6 +5,8 @@ mod common;
 
 use common::Run;
 use course_kit::site::{Fault, LocalSite, SiteConfig, episode_title};
+use course_kit::testing;
+use course_kit::timeline::Rows;
 
 const SCRAPERS: [&str; 2] = ["sync_scrape", "async_scrape"];
 
@@ -282,85 +284,35 @@ fn bad_flags_exit_2() {
     }
 }
 
-/// The chart's rows: each row's label and the columns that hold `█` (a row is a line ending in
-/// `|`; its bar lies between its first and its last `|`).
-fn chart(out: &str) -> Vec<(String, Vec<usize>)> {
-    out.lines()
-        .filter(|l| l.ends_with('|') && l.matches('|').count() >= 2)
-        .map(|l| {
-            let open = l.find('|').unwrap();
-            let bar = &l[open + 1..l.len() - 1];
-            let cols = bar
-                .chars()
-                .enumerate()
-                .filter(|&(_, c)| c == '█')
-                .map(|(i, _)| i)
-                .collect();
-            (l[..open].trim().to_owned(), cols)
-        })
-        .collect()
-}
-
-/// The `N` of the chart's last line, `10 requests, at most N in flight at once`.
-fn peak(out: &str) -> usize {
-    let line = out
-        .lines()
-        .rev()
-        .find(|l| l.starts_with("10 requests, at most "))
-        .unwrap_or_else(|| panic!("no summary line: {out}"));
-    line.strip_prefix("10 requests, at most ")
-        .and_then(|s| s.strip_suffix(" in flight at once"))
-        .unwrap_or_else(|| panic!("{line}"))
-        .parse()
-        .unwrap()
-}
-
 /// sync_scrape's chart is a staircase: no two requests share a column, except that one may end
 /// in the column where the next one begins.
 fn assert_staircase(out: &str) {
-    let rows = chart(out);
-    assert_eq!(rows.len(), 10, "{out}");
+    let chart = testing::chart(out);
+    assert_eq!(chart.rows.len(), 10, "{out}");
     let labels: Vec<String> = (375..=384).map(|n| format!("/{n}")).collect();
+    assert_eq!(chart.labels(), labels, "{out}");
+    assert!(chart.rows.iter().all(|r| !r.columns.is_empty()), "{out}");
+    if let Some((i, j, shared)) = chart.overlap() {
+        panic!("rows {i} and {j} share {shared:?}:\n{out}");
+    }
     assert_eq!(
-        rows.iter().map(|(l, _)| l.clone()).collect::<Vec<_>>(),
-        labels,
+        (chart.kind, chart.count, chart.peak),
+        (Rows::Requests, 10, 1),
         "{out}"
     );
-    for i in 0..rows.len() {
-        assert!(!rows[i].1.is_empty(), "{out}");
-        for j in i + 1..rows.len() {
-            let shared: Vec<usize> = rows[i]
-                .1
-                .iter()
-                .copied()
-                .filter(|c| rows[j].1.contains(c))
-                .collect();
-            let at_the_edge = j == i + 1
-                && shared.len() == 1
-                && shared[0] == *rows[i].1.last().unwrap()
-                && shared[0] == rows[j].1[0];
-            assert!(
-                shared.is_empty() || at_the_edge,
-                "rows {i} and {j} share {shared:?}:\n{out}"
-            );
-        }
-    }
-    assert_eq!(peak(out), 1, "{out}");
 }
 
 /// async_scrape's chart is a block: at least 8 of the 10 requests share one column.
 fn assert_block(out: &str) {
-    let rows = chart(out);
-    assert_eq!(rows.len(), 10, "{out}");
-    let widest = (0..200)
-        .map(|c| rows.iter().filter(|(_, cols)| cols.contains(&c)).count())
-        .max()
-        .unwrap();
+    let chart = testing::chart(out);
+    assert_eq!(chart.rows.len(), 10, "{out}");
+    let widest = chart.widest_shared_column();
     assert!(
         widest >= 8,
         "at most {widest} requests share a column:\n{out}"
     );
-    assert!(peak(out) >= 8, "{out}");
+    assert_eq!((chart.kind, chart.count), (Rows::Requests, 10), "{out}");
+    assert!(chart.peak >= 8, "{out}");
 }
 
 #[test]

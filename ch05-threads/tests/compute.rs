@@ -3,7 +3,8 @@
 //! and its `--timeline` chart.
 
 use course_kit::fmt::thousands;
-use course_kit::testing::run;
+use course_kit::testing::{chart, run};
+use course_kit::timeline::Rows;
 
 /// Σ |pos − 1,000,000| for pos in 1..=num, by a plain integer loop: what do_math must sum.
 fn oracle(num: u64) -> u64 {
@@ -128,34 +129,6 @@ fn compute_threaded_without_factor_prints_the_plain_done_line() {
     );
 }
 
-/// The chart's rows (the lines ending in `|`): for each, the columns that hold `█`.
-fn chart_rows(out: &str) -> Vec<Vec<usize>> {
-    out.lines()
-        .filter(|l| l.ends_with('|'))
-        .map(|l| {
-            let bar = &l[l.find('|').unwrap() + '|'.len_utf8()..l.len() - 1];
-            bar.chars()
-                .enumerate()
-                .filter(|&(_, c)| c == '█')
-                .map(|(i, _)| i)
-                .collect()
-        })
-        .collect()
-}
-
-/// `N workers, at most M running at once` → (N, M).
-fn summary(out: &str) -> (usize, usize) {
-    let line = out.lines().last().unwrap();
-    let (n, rest) = line
-        .split_once(" workers, at most ")
-        .or_else(|| line.split_once(" worker, at most "))
-        .unwrap_or_else(|| panic!("no summary line: {out}"));
-    let m = rest
-        .strip_suffix(" running at once")
-        .unwrap_or_else(|| panic!("{line}"));
-    (n.parse().unwrap(), m.parse().unwrap())
-}
-
 #[test]
 fn compute_threaded_timeline_has_one_row_per_thread() {
     for workers in [1, 3, 5] {
@@ -171,18 +144,18 @@ fn compute_threaded_timeline_has_one_row_per_thread() {
             .find("thread ")
             .unwrap_or_else(|| panic!("no chart: {out}"));
         check_sum(&out[..chart_at], 100_000);
-        let rows = chart_rows(&out);
-        assert_eq!(rows.len(), workers, "{out}");
+        let chart = chart(&out);
+        assert_eq!(chart.rows.len(), workers, "{out}");
         assert!(
-            rows.iter().all(|r| !r.is_empty()),
+            chart.rows.iter().all(|r| !r.columns.is_empty()),
             "every thread ran: {out}"
         );
         for n in 1..=workers {
             assert!(out.contains(&format!("thread {n} |")), "{out}");
         }
-        let (n, peak) = summary(&out);
-        assert_eq!(n, workers, "{out}");
-        assert!((1..=workers).contains(&peak), "{out}");
+        assert_eq!(out.lines().last(), Some(chart.summary.as_str()), "{out}");
+        assert_eq!((chart.kind, chart.count), (Rows::Workers, workers), "{out}");
+        assert!((1..=workers).contains(&chart.peak), "{out}");
     }
 }
 
@@ -195,13 +168,20 @@ fn compute_threaded_timeline_shows_two_threads_running_at_once() {
         &["--num", "20,000,000", "--workers", "2", "--timeline"],
     );
     assert_eq!(code, Some(0), "{err}");
-    let rows = chart_rows(&out);
-    assert_eq!(rows.len(), 2, "{out}");
+    let chart = chart(&out);
+    assert_eq!(chart.rows.len(), 2, "{out}");
     assert!(
-        rows[0].iter().any(|col| rows[1].contains(col)),
+        chart.rows[0]
+            .columns
+            .iter()
+            .any(|col| chart.rows[1].columns.contains(col)),
         "the two threads share a column: {out}"
     );
-    assert_eq!(summary(&out), (2, 2), "{out}");
+    assert_eq!(
+        (chart.kind, chart.count, chart.peak),
+        (Rows::Workers, 2, 2),
+        "{out}"
+    );
     assert_eq!(
         out.lines().last(),
         Some("2 workers, at most 2 running at once")

@@ -269,30 +269,28 @@ fn timeline_draws_one_row_per_worker_process() {
     // Slices of 30,000,000 steps: long enough that both workers are surely busy at once.
     let (out, err, code) = run(&["--timeline", "--workers", "2", "--num", "60000000"]);
     assert_eq!(code, Some(0), "{err}");
-    let rows: Vec<&str> = out.lines().filter(|l| l.ends_with('|')).collect();
-    assert_eq!(rows.len(), 2, "{out}");
+    let chart = testing::chart(&out);
+    assert_eq!(chart.rows.len(), 2, "{out}");
     let pids: Vec<&str> = out
         .lines()
         .filter(|l| l.starts_with("  task "))
         .filter_map(|l| l.split(" in PID ").nth(1)?.split(',').next())
         .collect();
-    for row in &rows {
-        assert!(row.starts_with("task "), "{row}");
-        let pid = row.split(", PID ").nth(1).and_then(|r| r.split(' ').next());
+    for row in &chart.rows {
+        assert!(row.label.starts_with("task "), "{row:?}");
+        let pid = row
+            .label
+            .split(", PID ")
+            .nth(1)
+            .and_then(|r| r.split(' ').next());
         assert!(
             pid.is_some_and(|p| pids.contains(&p)),
-            "{row} is one of {pids:?}"
+            "{row:?} is one of {pids:?}"
         );
     }
-    let bars: Vec<Vec<bool>> = rows
-        .iter()
-        .map(|r| {
-            let bar = &r[r.find('|').unwrap() + 1..r.len() - 1];
-            bar.chars().map(|c| c == '█').collect()
-        })
-        .collect();
+    let (a, b) = (&chart.rows[0].columns, &chart.rows[1].columns);
     assert!(
-        (0..bars[0].len()).any(|c| bars[0][c] && bars[1][c]),
+        a.iter().any(|c| b.contains(c)),
         "the two workers overlap:\n{out}"
     );
     assert_eq!(

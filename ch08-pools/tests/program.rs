@@ -386,27 +386,6 @@ fn any_text_body_is_a_page_whatever_its_content_type() {
     assert_eq!(results(&out), ["Served as bytes", "No type at all"]);
 }
 
-/// The chart's rows (the lines ending in `|`) as (label, columns holding `█`), and its summary.
-fn chart(out: &str) -> (Vec<(String, Vec<usize>)>, String) {
-    let rows: Vec<(String, Vec<usize>)> = out
-        .lines()
-        .filter(|l| l.ends_with('|') && l.contains(" |"))
-        .map(|l| {
-            let open = l.find(" |").unwrap() + 1;
-            let bar = &l[open + 1..l.len() - 1];
-            let cols = bar
-                .chars()
-                .enumerate()
-                .filter(|&(_, c)| c == '█')
-                .map(|(i, _)| i)
-                .collect();
-            (l[..open].trim_end().to_owned(), cols)
-        })
-        .collect();
-    let summary = out.lines().last().unwrap_or("").to_owned();
-    (rows, summary)
-}
-
 #[test]
 fn timeline_two_worker_processes_make_a_band_two_requests_deep() {
     // The program's own embedded site, which sees each request arrive and finish.
@@ -421,16 +400,25 @@ fn timeline_two_worker_processes_make_a_band_two_requests_deep() {
     ]);
     assert_eq!(code, Some(0), "{out}{err}");
     assert_eq!(results(&out)[..5], TITLES, "the titles come first");
-    let (rows, summary) = chart(&out);
-    let mut labels: Vec<&str> = rows.iter().map(|(label, _)| label.as_str()).collect();
+    let chart = testing::chart(&out);
+    let mut labels = chart.labels();
     labels.sort_unstable();
     let mut want: Vec<String> = HOSTS.iter().map(|h| format!("/site/{h}")).collect();
     want.sort();
     assert_eq!(labels, want, "one row per request:\n{out}");
-    assert_eq!(summary, "5 requests, at most 2 in flight at once", "{out}");
+    assert_eq!(
+        out.lines().last(),
+        Some("5 requests, at most 2 in flight at once"),
+        "{out}"
+    );
     // Two at a time: the third request starts only after one of the first two has ended.
-    let first_end = rows[0].1.last().unwrap().min(rows[1].1.last().unwrap());
-    assert!(rows[2].1[0] >= *first_end, "{out}");
+    let rows = &chart.rows;
+    let first_end = rows[0]
+        .columns
+        .last()
+        .unwrap()
+        .min(rows[1].columns.last().unwrap());
+    assert!(rows[2].columns[0] >= *first_end, "{out}");
 }
 
 #[test]
@@ -450,13 +438,17 @@ fn timeline_without_the_embedded_site_draws_the_clients_times() {
         ),
         "{out}"
     );
-    let (rows, summary) = chart(&out);
-    let labels: Vec<&str> = rows.iter().map(|(label, _)| label.as_str()).collect();
+    let chart = testing::chart(&out);
+    let labels = chart.labels();
     assert_eq!(labels.len(), 5, "{out}");
     for host in HOSTS {
         assert!(labels.contains(&host), "{host}: {out}");
     }
-    assert_eq!(summary, "5 requests, at most 2 in flight at once", "{out}");
+    assert_eq!(
+        out.lines().last(),
+        Some("5 requests, at most 2 in flight at once"),
+        "{out}"
+    );
 }
 
 #[test]

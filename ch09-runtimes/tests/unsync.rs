@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use ch09_runtimes::unsync::{PAGE, PAGE_MORE};
 use course_kit::site::{Fault, LocalSite, SiteConfig};
-use course_kit::testing::{self, Output};
+use course_kit::testing::{self, Output, chart};
+use course_kit::timeline::Rows;
 
 const PROGRAMS: [&str; 3] = ["nosync", "presync", "thesync"];
 
@@ -194,55 +195,6 @@ fn ctrl_c_ends_the_waits_and_prints_the_summary() {
     }
 }
 
-/// A `--timeline` chart read back: the `█` columns of each row (the lines ending in `|`, in
-/// order), the rows' labels, and the summary line's `(requests, at most in flight)`.
-struct Chart {
-    labels: Vec<String>,
-    bars: Vec<Vec<usize>>,
-    summary: (usize, usize),
-}
-
-fn chart(out: &str) -> Chart {
-    let rows: Vec<&str> = out.lines().filter(|l| l.ends_with('|')).collect();
-    let labels = rows
-        .iter()
-        .map(|l| l[..l.find('|').unwrap()].trim().to_owned())
-        .collect();
-    let bars = rows
-        .iter()
-        .map(|l| {
-            let bar = &l[l.find('|').unwrap() + '|'.len_utf8()..l.len() - 1];
-            bar.chars()
-                .enumerate()
-                .filter(|&(_, c)| c == '█')
-                .map(|(i, _)| i)
-                .collect()
-        })
-        .collect();
-    let line = out
-        .lines()
-        .find(|l| l.ends_with(" in flight at once"))
-        .unwrap_or_else(|| panic!("no summary line in:\n{out}"));
-    // `4 requests, at most 1 in flight at once`
-    let words: Vec<&str> = line.split(' ').collect();
-    assert_eq!(words[1], "requests,", "{line}");
-    let summary = (words[0].parse().unwrap(), words[4].parse().unwrap());
-    Chart {
-        labels,
-        bars,
-        summary,
-    }
-}
-
-/// The most rows with a `█` in one column.
-fn most_in_one_column(bars: &[Vec<usize>]) -> usize {
-    let width = bars.iter().flatten().max().map_or(0, |w| w + 1);
-    (0..width)
-        .map(|col| bars.iter().filter(|b| b.contains(&col)).count())
-        .max()
-        .unwrap_or(0)
-}
-
 /// Runs `bin --timeline` with waits and latencies at a tenth of the course's (30–50 ms a page),
 /// long enough for overlapping downloads to overlap surely on a loaded machine.
 fn run_timeline(bin: &str, args: &[&str]) -> Output {
@@ -258,21 +210,18 @@ fn timeline_nosync_draws_a_staircase() {
     let (out, err, code) = run_timeline("nosync", &[]);
     assert_eq!(code, Some(0), "{err}");
     let chart = chart(&out);
-    assert_eq!(chart.bars.len(), 4, "one row per request:\n{out}");
-    assert_eq!(chart.summary, (4, 1), "never two at once:\n{out}");
+    assert_eq!(chart.rows.len(), 4, "one row per request:\n{out}");
+    assert_eq!(
+        (chart.kind, chart.count, chart.peak),
+        (Rows::Requests, 4, 1),
+        "never two at once:\n{out}"
+    );
     // In order of arrival: the first page twice, then the second twice.
-    assert!(chart.labels[0].starts_with("/episodes/show/174/"), "{out}");
-    assert!(chart.labels[3].starts_with("/episodes/show/92/"), "{out}");
+    let labels = chart.labels();
+    assert!(labels[0].starts_with("/episodes/show/174/"), "{out}");
+    assert!(labels[3].starts_with("/episodes/show/92/"), "{out}");
     // No two requests share a column, except where one ends in the column the next begins.
-    for (i, a) in chart.bars.iter().enumerate() {
-        for b in &chart.bars[i + 1..] {
-            let shared: Vec<&usize> = a.iter().filter(|c| b.contains(c)).collect();
-            assert!(
-                shared.is_empty() || shared == [a.last().unwrap()] && b.first() == a.last(),
-                "rows overlap:\n{out}"
-            );
-        }
-    }
+    assert_eq!(chart.overlap(), None, "rows overlap:\n{out}");
     assert!(out.contains("Synchronous version done in "), "{out}");
 }
 
@@ -281,10 +230,10 @@ fn timeline_thesync_draws_the_downloads_overlapping() {
     let (out, err, code) = run_timeline("thesync", &[]);
     assert_eq!(code, Some(0), "{err}");
     let chart = chart(&out);
-    assert_eq!(chart.bars.len(), 4, "one row per request:\n{out}");
-    assert_eq!(chart.summary.0, 4, "{out}");
-    assert!(chart.summary.1 >= 2, "downloads overlap:\n{out}");
-    assert!(most_in_one_column(&chart.bars) >= 2, "{out}");
+    assert_eq!(chart.rows.len(), 4, "one row per request:\n{out}");
+    assert_eq!((chart.kind, chart.count), (Rows::Requests, 4), "{out}");
+    assert!(chart.peak >= 2, "downloads overlap:\n{out}");
+    assert!(chart.widest_shared_column() >= 2, "{out}");
 }
 
 #[test]
@@ -292,9 +241,9 @@ fn timeline_presync_has_a_row_per_request() {
     let (out, err, code) = run_timeline("presync", &[]);
     assert_eq!(code, Some(0), "{err}");
     let chart = chart(&out);
-    assert_eq!(chart.bars.len(), 4, "one row per request:\n{out}");
-    assert_eq!(chart.summary.0, 4, "{out}");
-    assert!((1..=4).contains(&chart.summary.1), "{out}");
+    assert_eq!(chart.rows.len(), 4, "one row per request:\n{out}");
+    assert_eq!((chart.kind, chart.count), (Rows::Requests, 4), "{out}");
+    assert!((1..=4).contains(&chart.peak), "{out}");
 }
 
 #[test]
@@ -314,11 +263,15 @@ fn timeline_without_a_local_site_draws_the_clients_own_times() {
             "{bin}:\n{out}"
         );
         let chart = chart(&out);
-        assert_eq!(chart.bars.len(), 4, "{bin}:\n{out}");
-        assert_eq!(chart.summary.0, 4, "{bin}:\n{out}");
-        assert!(peak.contains(&chart.summary.1), "{bin}:\n{out}");
+        assert_eq!(chart.rows.len(), 4, "{bin}:\n{out}");
+        assert_eq!(
+            (chart.kind, chart.count),
+            (Rows::Requests, 4),
+            "{bin}:\n{out}"
+        );
+        assert!(peak.contains(&chart.peak), "{bin}:\n{out}");
         assert!(
-            chart.labels[0].starts_with("/episodes/show/"),
+            chart.rows[0].label.starts_with("/episodes/show/"),
             "{bin}:\n{out}"
         );
     }

@@ -8,9 +8,10 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
-use common::{SERVERS, Server, chart_rows, get};
+use common::{SERVERS, Server, get};
 use course_kit::site::{Fault, LocalSite, SiteConfig};
-use course_kit::testing::{assert_bad_flags, run};
+use course_kit::testing::{assert_bad_flags, chart, run};
+use course_kit::timeline::Rows;
 use serde_json::Value;
 
 const SUN_KEYS: [&str; 10] = [
@@ -384,13 +385,13 @@ fn timeline_draws_the_upstream_calls_as_a_band_or_a_block() {
             out.contains("--timeline: the upstream calls the embedded site answered"),
             "{out}"
         );
-        let rows = chart_rows(&out);
+        let chart = chart(&out);
         assert_eq!(
-            rows.len(),
+            chart.rows.len(),
             12,
             "{bin}: a location and a sun call per request\n{out}"
         );
-        assert!(rows.iter().all(|r| !r.is_empty()), "{out}");
+        assert!(chart.rows.iter().all(|r| !r.columns.is_empty()), "{out}");
         assert!(
             out.trim_end()
                 .ends_with(&format!("12 requests, at most {peak} in flight at once")),
@@ -398,10 +399,7 @@ fn timeline_draws_the_upstream_calls_as_a_band_or_a_block() {
         );
         // The busiest column holds at least the peak's bars; where calls meet end to start, a
         // column can show both, so at most twice the peak.
-        let widest = (0..200)
-            .map(|col| rows.iter().filter(|r| r.contains(&col)).count())
-            .max()
-            .unwrap();
+        let widest = chart.widest_shared_column();
         assert!(
             (peak..=2 * peak).contains(&widest),
             "{bin}: {widest}\n{out}"
@@ -425,8 +423,9 @@ fn timeline_without_the_embedded_site_draws_the_servers_own_requests_in_a_window
         let (out, _err, code) = server.stop("INT");
         assert_eq!(code, Some(130), "{bin}");
         assert!(out.contains("drawing this server's own requests"), "{out}");
-        assert_eq!(chart_rows(&out).len(), 40, "{bin}: the window\n{out}");
-        assert!(out.contains("40 requests, at most"), "{out}");
+        let chart = chart(&out);
+        assert_eq!(chart.rows.len(), 40, "{bin}: the window\n{out}");
+        assert_eq!((chart.kind, chart.count), (Rows::Requests, 40), "{out}");
         assert!(
             out.trim_end().ends_with(&format!(
                 "(the first 40 of 46 requests; over all of them, at most {peak} in flight at once)"

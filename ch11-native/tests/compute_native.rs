@@ -4,6 +4,7 @@
 
 use ch11_native::{Kernel, Native, Range, closed_form};
 use course_kit::testing::{self, Output};
+use course_kit::timeline::Rows;
 
 fn run(args: &[&str]) -> Output {
     testing::run("compute_native", args)
@@ -72,24 +73,6 @@ fn every_available_kernel_gives_the_exact_sum_on_any_thread_count() {
     }
 }
 
-/// The `█` columns of each chart row (the lines ending in `|`), with the row's label.
-fn chart_rows(out: &str) -> Vec<(String, Vec<usize>)> {
-    out.lines()
-        .filter(|l| l.ends_with('|') && l.contains(" |"))
-        .map(|l| {
-            let open = l.find(" |").unwrap();
-            let bar = &l[open + 2..l.len() - 1];
-            let cols = bar
-                .chars()
-                .enumerate()
-                .filter(|&(_, c)| c == '█')
-                .map(|(i, _)| i)
-                .collect();
-            (l[..open].trim_end().to_owned(), cols)
-        })
-        .collect()
-}
-
 #[test]
 fn timeline_draws_one_row_per_worker_thread() {
     for workers in [1_usize, 3] {
@@ -102,33 +85,27 @@ fn timeline_draws_one_row_per_worker_thread() {
             "{out}"
         );
         let done = out.find("Done in ").expect("the result line");
-        let rows = chart_rows(&out[done..]);
-        assert_eq!(rows.len(), workers, "{out}");
-        let mut labels: Vec<&str> = rows.iter().map(|(l, _)| l.as_str()).collect();
+        let chart = testing::chart(&out[done..]);
+        assert_eq!(chart.rows.len(), workers, "{out}");
+        let mut labels = chart.labels();
         labels.sort_unstable();
         let want: Vec<String> = (1..=workers).map(|i| format!("thread {i}")).collect();
         assert_eq!(labels, want, "{out}");
         if workers == 1 {
             // One span is the whole run: its bar fills every column.
-            let bar_w = out[done..].lines().find(|l| l.ends_with('|')).unwrap();
-            let width = bar_w.chars().count() - "thread 1 |".chars().count() - 1;
-            assert_eq!(rows[0].1, (0..width).collect::<Vec<_>>(), "{out}");
+            let every: Vec<usize> = (0..chart.width).collect();
+            assert_eq!(chart.rows[0].columns, every, "{out}");
         }
-        let lines: Vec<&str> = out.lines().collect();
-        let summary = lines[lines.len() - 1];
-        let axis = lines[lines.len() - 2];
-        assert!(
-            axis.trim_start().starts_with("0 s") && axis.ends_with(" s"),
-            "{axis}"
+        // The summary line ends the output, the time axis above it (the chart checks the axis
+        // and the wording: `1 worker, at most 1 running at once`, `3 workers, …`).
+        let summary = out.lines().last().unwrap_or_default();
+        assert_eq!(summary, chart.summary, "{out}");
+        assert_eq!(
+            (chart.kind, chart.count),
+            (Rows::Workers, workers),
+            "{summary}"
         );
-        let noun = if workers == 1 { "worker" } else { "workers" };
-        let prefix = format!("{workers} {noun}, at most ");
-        let peak: usize = summary
-            .strip_prefix(&prefix)
-            .and_then(|rest| rest.strip_suffix(" running at once"))
-            .and_then(|n| n.parse().ok())
-            .unwrap_or_else(|| panic!("summary line: {summary:?}"));
-        assert!((1..=workers).contains(&peak), "{summary}");
+        assert!((1..=workers).contains(&chart.peak), "{summary}");
     }
 }
 
@@ -137,7 +114,7 @@ fn no_chart_without_the_flag() {
     let (out, _, code) = run(&["--num", "1000", "--workers", "2"]);
     assert_eq!(code, Some(0));
     assert!(
-        chart_rows(&out).is_empty() && !out.contains("running at once"),
+        !out.lines().any(|l| l.ends_with('|')) && !out.contains("running at once"),
         "{out}"
     );
 }

@@ -2,14 +2,19 @@
 
 #![allow(dead_code)] // each test file uses its own part of this
 
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command, Stdio};
+use std::io::Read;
+use std::process::{Child, Command};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use course_kit::testing::{self, Started};
+
 /// The two servers; most tests run on both.
 pub const SERVERS: [&str; 2] = ["cityscape_api", "acityscape_api"];
+
+/// The start of a server's readiness line, before its address.
+const READY: &str = " * Running on http://";
 
 /// A running server, stopped (SIGKILL) if the test ends without [`Server::stop`].
 pub struct Server {
@@ -30,38 +35,23 @@ impl Server {
             "acityscape_api" => env!("CARGO_BIN_EXE_acityscape_api"),
             other => panic!("not a server: {other}"),
         };
-        let mut child = Command::new(path)
-            .args(["--port", "0"])
-            .args(args)
-            .env("NO_COLOR", "1")
-            .env_remove("OPENWEATHER_API_KEY")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the server starts");
-        let mut stderr = child.stderr.take().expect("piped");
-        let err = std::thread::spawn(move || {
-            let mut err = String::new();
-            let _ = stderr.read_to_string(&mut err);
-            err
-        });
-        let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
-        let mut banner = String::new();
-        let addr = loop {
-            let mut line = String::new();
-            if stdout.read_line(&mut line).expect("UTF-8") == 0 {
-                let _ = child.kill();
-                panic!(
-                    "{bin} ended before announcing itself: {banner}{}",
-                    err.join().unwrap_or_default()
-                );
-            }
-            banner.push_str(&line);
-            if let Some(addr) = line.trim_end().strip_prefix(" * Running on http://") {
-                break addr.to_owned();
-            }
-        };
+        let Started {
+            child,
+            out: banner,
+            mut stdout,
+            err,
+        } = testing::spawn_until(
+            Command::new(path)
+                .args(["--port", "0"])
+                .args(args)
+                .env_remove("OPENWEATHER_API_KEY"),
+            |out| out.lines().any(|l| l.starts_with(READY)),
+        );
+        let addr = banner
+            .lines()
+            .find_map(|l| l.trim_end().strip_prefix(READY))
+            .expect("the readiness line")
+            .to_owned();
         let rest = Arc::new(Mutex::new(String::new()));
         let sink = Arc::clone(&rest);
         let reader = std::thread::spawn(move || {
@@ -128,20 +118,4 @@ pub fn get(url: &str) -> (u16, String) {
         .send()
         .unwrap_or_else(|e| panic!("GET {url}: {e}"));
     (resp.status().as_u16(), resp.text().unwrap())
-}
-
-/// The chart's rows: the lines ending in `|`, as the `█` columns between the two `|`.
-pub fn chart_rows(out: &str) -> Vec<Vec<usize>> {
-    out.lines()
-        .filter(|l| l.ends_with('|') && l.contains(" |"))
-        .map(|l| {
-            let open = l.find(" |").unwrap() + 2;
-            l[open..l.len() - 1]
-                .chars()
-                .enumerate()
-                .filter(|&(_, c)| c == '█')
-                .map(|(i, _)| i)
-                .collect()
-        })
-        .collect()
 }
