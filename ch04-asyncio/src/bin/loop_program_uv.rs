@@ -8,12 +8,13 @@
 //!
 //! Expect: `Running uvloop-style loop with 500,000 actions.`, the total time and `Processed all
 //! 500,000 items.`: about a tenth of a second in a release build, like `loop_program` on tokio
-//! (best of 7 in `cargo bench -p ch04-asyncio --bench ch04`: smol 0.097 s, tokio 0.091 s; the
-//! course's Python: ~2.9 s with asyncio, ~1.6 s with uvloop). So the swap that gains 1.8× in
-//! Python gains nothing here: both executors do the loop's bookkeeping in compiled code, and
-//! tokio's single-threaded scheduler, the standard choice, is as fast or slightly faster for
-//! this ping-pong of three tasks (smol's executor is built to be shared by many threads, with a
-//! concurrent run queue).
+//! (best of 7 in `cargo bench -p ch04-asyncio --bench ch04`: smol 0.097 s against tokio's
+//! 0.091 s on one of this project's machines, 0.097 s against 0.122 s on another; the course's
+//! Python: ~2.9 s with asyncio, ~1.6 s with uvloop). So the swap that gains 1.8× in Python gains
+//! little or nothing here: both executors do the loop's bookkeeping in compiled code, and which
+//! one wins this ping-pong of three tasks changes from machine to machine (smol's executor is
+//! built to be shared by many threads, with a concurrent run queue; tokio's current-thread
+//! scheduler is not).
 //!
 //! Python vs Rust: uvloop is installed as asyncio's loop policy and the program does not change.
 //! Rust has no global loop to replace: the executor is whatever drives the future, so this file

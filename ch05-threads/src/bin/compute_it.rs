@@ -8,7 +8,7 @@
 //! Copy: nothing to add, std only (`do_math` is in this chapter's `src/lib.rs`, shared with
 //! `compute_threaded` and the benchmark so that all three time the same loop)
 //!
-//! Expect: `Done in 0.05 sec.` or so on an idle 2-vCPU machine (Python takes ~4.7 s there) and
+//! Expect: `Done in 0.05 sec.` to `0.08 sec.` on an idle 2-vCPU machine (Python takes ~4.7 s there) and
 //! the sum of the square roots, printed so that the optimiser cannot delete the loop. One core is
 //! busy; the others idle. `compute_threaded` splits the same work across all of them.
 //!

@@ -9,7 +9,7 @@
 //! `ch06-safety/src/lib.rs`)
 //!
 //! Expect: `All good: Consistent account balance: $44,500`, `Starting transfers...`,
-//! `Transfers complete (0.05) sec` or so, and `All good` again: no ERROR line, ever. The course's
+//! `Transfers complete (0.05) sec` to `(0.10) sec`, and `All good` again: no ERROR line, ever. The course's
 //! Python took ~1.1 s (~4.9 s on a 2-core server); see `cargo bench -p ch06-safety --bench banks`.
 //! `--panic-at 10` makes worker 1 panic in the middle of a transfer, holding the lock, to show
 //! what a poisoned lock is: the other workers stop at their next `lock()`, and the final count
