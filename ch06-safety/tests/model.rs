@@ -180,11 +180,7 @@ fn unordered_locks_bank(moves: &'static [(usize, usize)]) -> usize {
 /// Runs a check that must fail and returns its panic message.
 fn failure_of(check: impl FnOnce()) -> String {
     let payload = catch_unwind(AssertUnwindSafe(check)).expect_err("shuttle found no failure");
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-        .unwrap_or_default()
+    course_kit::process::panic_message(&*payload)
 }
 
 #[test]

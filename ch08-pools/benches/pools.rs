@@ -75,7 +75,7 @@ fn run_once(exe: &str, executor: &str, workers: usize, base: &str) -> Run {
             break status;
         }
         for pid in children_of(child.id()) {
-            if let Some(kb) = peak_memory_kb(pid) {
+            if let Some(kb) = course_kit::process::peak_memory_kb_of(pid) {
                 worker_kb = Some(worker_kb.map_or(kb, |prev| prev.max(kb)));
             }
         }
@@ -127,17 +127,4 @@ fn children_of(parent: u32) -> Vec<u32> {
         (ppid == parent).then_some(pid)
     })
     .collect()
-}
-
-/// A process's peak resident memory in kB (VmHWM).
-fn peak_memory_kb(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()
 }

@@ -17,7 +17,17 @@ pub fn panic_message(payload: &(dyn Any + Send)) -> String {
 /// This process's peak resident memory in kB (`VmHWM` in `/proc/self/status`); `None` where there
 /// is no `/proc` (not Linux).
 pub fn peak_memory_kb() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    read_peak_memory_kb("/proc/self/status")
+}
+
+/// Another process's peak resident memory in kB, by its PID (a worker process, read by its
+/// parent); `None` when it has ended or there is no `/proc`.
+pub fn peak_memory_kb_of(pid: u32) -> Option<u64> {
+    read_peak_memory_kb(&format!("/proc/{pid}/status"))
+}
+
+fn read_peak_memory_kb(status_file: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(status_file).ok()?;
     status
         .lines()
         .find_map(|line| line.strip_prefix("VmHWM:"))
@@ -49,6 +59,13 @@ mod tests {
         assert_eq!(megabytes(Some(2048)), "2.0 MB");
         assert_eq!(megabytes(None), "n/a");
         #[cfg(target_os = "linux")]
-        assert!(peak_memory_kb().is_some_and(|kb| kb > 100));
+        {
+            assert!(peak_memory_kb().is_some_and(|kb| kb > 100));
+            assert_eq!(
+                peak_memory_kb_of(std::process::id()).map(|kb| kb > 100),
+                Some(true)
+            );
+            assert_eq!(peak_memory_kb_of(u32::MAX), None);
+        }
     }
 }
