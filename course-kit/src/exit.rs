@@ -26,3 +26,32 @@ pub fn report(result: anyhow::Result<ExitCode>) -> ExitCode {
         }
     }
 }
+
+/// The exit code of a program whose output pipe was closed (128 + SIGPIPE, what a shell reports
+/// when `program | head` ends the program).
+pub const BROKEN_PIPE_EXIT_CODE: i32 = 141;
+
+/// Makes `program | head` end the program quietly, with [`BROKEN_PIPE_EXIT_CODE`], instead of a
+/// panic and a backtrace. Call it first thing in `main` (after `procspawn::init()`, which must
+/// come first of all).
+///
+/// Rust ignores SIGPIPE, so a write to a closed pipe fails with `BrokenPipe` and `println!`
+/// (std's and anstream's) panics on it. A reader that stopped reading is not an error of this
+/// program, so this panic hook ends the process the way a C program killed by SIGPIPE would look
+/// to the shell; every other panic goes to the default hook as before.
+pub fn quiet_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let msg = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        let broken_pipe = msg.starts_with("failed printing to std") && msg.contains("Broken pipe");
+        if broken_pipe {
+            std::process::exit(BROKEN_PIPE_EXIT_CODE);
+        }
+        default(info);
+    }));
+}

@@ -120,6 +120,37 @@ pub fn spawn_until(cmd: &mut StdCommand, mut ready: impl FnMut(&str) -> bool) ->
     }
 }
 
+/// Runs `bin args…` with its stdout on a pipe whose reading end is already closed (as after
+/// `bin | head` has read what it wanted), and asserts that the program ends cleanly: quietly with
+/// [`crate::exit::BROKEN_PIPE_EXIT_CODE`], or, where it checks its own writes, with one `error:`
+/// line and a non-zero code; never with a panic or a backtrace.
+pub fn assert_quiet_on_broken_pipe(bin: &str, args: &[&str]) {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let child = StdCommand::new(assert_cmd::cargo::cargo_bin(bin))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary could not be started");
+    let out = child
+        .wait_with_output()
+        .expect("the child can be waited for");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{bin} {args:?}: {err}");
+    let code = out.status.code();
+    let quiet = code == Some(crate::exit::BROKEN_PIPE_EXIT_CODE);
+    let one_error_line = code.is_some_and(|c| c != 0)
+        && err.starts_with("error:")
+        && err.trim_end().lines().count() == 1;
+    assert!(
+        quiet || one_error_line,
+        "{bin} {args:?}: exit {code:?}: {err}"
+    );
+}
+
 /// Starts `bin args…`, waits until its stdout has printed `ready`, waits `settle` more, then sends
 /// it Ctrl-C (SIGINT, with the `kill` command, as a terminal would) and collects everything it
 /// prints until it ends.

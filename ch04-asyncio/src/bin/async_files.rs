@@ -88,6 +88,7 @@ async fn check_file(path: PathBuf, file: u64, lines: u64) -> Result<(PathBuf, u6
 }
 
 fn main() -> ExitCode {
+    course_kit::exit::quiet_broken_pipe();
     course_kit::exit::report(run())
 }
 

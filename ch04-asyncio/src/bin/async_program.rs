@@ -53,6 +53,7 @@ type Item = (u64, Instant);
 // concurrency here comes from tasks taking turns while they sleep, not from parallelism.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
+    course_kit::exit::quiet_broken_pipe();
     let args = Args::parse();
     let second = args.time.secs(1.0);
     let seed = args.seed.value();

@@ -57,6 +57,7 @@ fn fibonacci(pause: Duration) -> impl Stream<Item = u64> {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
+    course_kit::exit::quiet_broken_pipe();
     let args = Args::parse();
     // `stream!` builds a self-referential state machine, so it must be pinned before `next()`.
     let mut numbers = pin!(fibonacci(args.time.secs(0.1)));

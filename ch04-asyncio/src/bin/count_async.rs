@@ -36,6 +36,7 @@ async fn count(second: Duration) {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
+    course_kit::exit::quiet_broken_pipe();
     let args = Args::parse();
     let second = args.time.secs(1.0);
     let t0 = Instant::now();

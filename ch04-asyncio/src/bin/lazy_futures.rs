@@ -56,6 +56,7 @@ async fn work(name: &'static str, t0: Instant, second: Duration) -> &'static str
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
+    course_kit::exit::quiet_broken_pipe();
     let args = Args::parse();
     let (t0, second) = (Instant::now(), args.time.secs(1.0));
 

@@ -61,6 +61,7 @@ async fn makerandom(idx: usize, threshold: u32, mut rng: StdRng, second: Duratio
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
+    course_kit::exit::quiet_broken_pipe();
     let args = Args::parse();
     let seed = args.seed.value();
     let rng = |i| Seed::rng_for(seed, i);

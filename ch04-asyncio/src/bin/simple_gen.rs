@@ -46,6 +46,7 @@ impl Iterator for Fibonacci {
 }
 
 fn main() {
+    course_kit::exit::quiet_broken_pipe();
     Args::parse();
     for n in fibonacci() {
         print!("{n}, ");

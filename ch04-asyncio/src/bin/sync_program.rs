@@ -47,6 +47,7 @@ struct Args {
 type Item = (u64, Instant);
 
 fn main() -> ExitCode {
+    course_kit::exit::quiet_broken_pipe();
     let args = Args::parse();
     // Before the first line: from now on Ctrl-C sets this flag instead of ending the process.
     let stop = interrupt::flag();

@@ -93,6 +93,7 @@ enum PageError {
 }
 
 fn main() -> ExitCode {
+    course_kit::exit::quiet_broken_pipe();
     course_kit::exit::report(run())
 }
 

@@ -132,6 +132,7 @@ where
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
+    course_kit::exit::quiet_broken_pipe();
     let args = Args::parse();
     let second = args.time.secs(1.0);
     // The program itself went wrong: one line, exit code 1.

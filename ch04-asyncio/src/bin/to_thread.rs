@@ -52,6 +52,7 @@ fn ticks_between(ticks: &Mutex<Vec<Instant>>, from: Instant, to: Instant) -> usi
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
+    course_kit::exit::quiet_broken_pipe();
     let args = Args::parse();
     let t0 = Instant::now();
     let period = args.time.secs(0.1).max(Duration::from_micros(100));

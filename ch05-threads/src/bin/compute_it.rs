@@ -35,6 +35,7 @@ struct Args {
 }
 
 fn main() {
+    course_kit::exit::quiet_broken_pipe();
     let args = Args::parse();
     course_kit::warn_if_unoptimized!();
 

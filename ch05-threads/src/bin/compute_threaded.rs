@@ -54,6 +54,7 @@ struct Args {
 }
 
 fn main() {
+    course_kit::exit::quiet_broken_pipe();
     let args = Args::parse();
     let (num, workers) = (args.num, args.workers.get());
     course_kit::warn_if_unoptimized!();

@@ -42,6 +42,7 @@ struct Greeter {
 }
 
 fn main() {
+    course_kit::exit::quiet_broken_pipe();
     let args = Args::parse();
     // One of the course's seconds, scaled by `--time-scale`.
     let second = args.time.secs(1.0);

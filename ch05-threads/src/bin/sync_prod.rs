@@ -47,6 +47,7 @@ struct Args {
 type Item = (u64, Instant);
 
 fn main() {
+    course_kit::exit::quiet_broken_pipe();
     let args = Args::parse();
     // One of the course's seconds, scaled by `--time-scale`.
     let second = args.time.secs(1.0);

@@ -66,6 +66,7 @@ fn main() -> ExitCode {
     // First thing: a Ctrl-C that came before the handler is installed would end the process
     // without the summary.
     let ctrl_c = interrupt::flag();
+    course_kit::exit::quiet_broken_pipe();
     course_kit::exit::report(run(Args::parse(), &ctrl_c))
 }
 

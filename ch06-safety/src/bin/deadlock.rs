@@ -87,6 +87,7 @@ static YIELD_MID_TRANSFER: AtomicBool = AtomicBool::new(true);
 const WINDOW: Duration = Duration::from_millis(2);
 
 fn main() -> ExitCode {
+    course_kit::exit::quiet_broken_pipe();
     // Ctrl-C sets this flag, which the workers check before each transfer, so an interrupted run
     // still joins its threads and counts the money.
     let stop = interrupt::flag();

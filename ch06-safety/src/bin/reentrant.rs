@@ -47,6 +47,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
+    course_kit::exit::quiet_broken_pipe();
     let args = Args::parse();
     course_kit::warn_if_unoptimized!();
     std_mutex_is_not_reentrant(&OPENING_BALANCES);

@@ -90,6 +90,7 @@ impl<T> From<PoisonError<T>> for Poisoned {
 }
 
 fn main() -> ExitCode {
+    course_kit::exit::quiet_broken_pipe();
     // Ctrl-C sets this flag, which the workers check before each transfer, so an interrupted run
     // still joins its threads and counts the money.
     let stop = interrupt::flag();

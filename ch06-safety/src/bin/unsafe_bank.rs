@@ -78,6 +78,7 @@ struct Args {
 static YIELD_MID_TRANSFER: AtomicBool = AtomicBool::new(true);
 
 fn main() -> ExitCode {
+    course_kit::exit::quiet_broken_pipe();
     // Ctrl-C sets this flag, which the workers check before each transfer, so an interrupted run
     // still joins its threads and counts the money.
     let stop = interrupt::flag();

@@ -61,6 +61,7 @@ struct Args {
 fn main() -> ExitCode {
     // First thing: worker processes are this executable started again (see compute_multiprocessing).
     procspawn::init();
+    course_kit::exit::quiet_broken_pipe();
     let args = Args::parse();
     course_kit::warn_if_unoptimized!();
     course_kit::exit::report(run(args))

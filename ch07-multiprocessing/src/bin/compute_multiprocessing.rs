@@ -86,6 +86,7 @@ fn main() -> ExitCode {
     // First thing, before anything else runs: a worker is this same executable started again,
     // and init() is where it takes its task instead of running our main (it never returns there).
     procspawn::init();
+    course_kit::exit::quiet_broken_pipe();
     let args = Args::parse();
     course_kit::warn_if_unoptimized!();
     course_kit::exit::report(run(&args))

@@ -57,6 +57,7 @@ struct Args {
 fn main() -> ExitCode {
     // First thing: a worker process is this executable started again (see compute_multiprocessing).
     procspawn::init();
+    course_kit::exit::quiet_broken_pipe();
     let args = Args::parse();
     course_kit::exit::report(run(&args))
 }

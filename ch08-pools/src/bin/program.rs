@@ -255,6 +255,7 @@ fn main() -> ExitCode {
     // A worker process runs this same executable: init() recognises it, serves tasks, and exits
     // without returning here. Anything above this line would also run in every worker.
     procspawn::init();
+    course_kit::exit::quiet_broken_pipe();
     let args = Args::parse();
     course_kit::exit::report(run(&args))
 }

@@ -67,6 +67,7 @@ fn blocking<T>(f: impl FnOnce() -> T) -> T {
 }
 
 fn main() -> ExitCode {
+    course_kit::exit::quiet_broken_pipe();
     course_kit::exit::report(run())
 }
 

@@ -111,6 +111,7 @@ enum Ended {
 }
 
 fn main() -> ExitCode {
+    course_kit::exit::quiet_broken_pipe();
     course_kit::exit::report(run())
 }
 

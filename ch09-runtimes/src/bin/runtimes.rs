@@ -483,6 +483,7 @@ fn measure_all<R: Rt>(
 }
 
 fn main() -> ExitCode {
+    course_kit::exit::quiet_broken_pipe();
     course_kit::exit::report(run())
 }
 

@@ -58,6 +58,7 @@ struct Args {
 type Demo = fn(Pace) -> anyhow::Result<()>;
 
 fn main() -> ExitCode {
+    course_kit::exit::quiet_broken_pipe();
     course_kit::exit::report(run())
 }
 

@@ -326,6 +326,7 @@ fn report(tally: &Tally, connections: u32, duration: Duration) {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    course_kit::exit::quiet_broken_pipe();
     let args = Args::parse();
     course_kit::exit::report(run(&args).await)
 }

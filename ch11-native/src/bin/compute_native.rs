@@ -99,6 +99,7 @@ fn parse_kernel(s: &str) -> Result<Choice, String> {
 const RUNS: usize = 5;
 
 fn main() -> ExitCode {
+    course_kit::exit::quiet_broken_pipe();
     let args = Args::parse();
     course_kit::warn_if_unoptimized!();
     course_kit::exit::report(run(&args))

@@ -32,6 +32,7 @@ use clap::Parser;
 struct Args {}
 
 fn main() -> ExitCode {
+    course_kit::exit::quiet_broken_pipe();
     let _args = Args::parse();
     course_kit::exit::report(run())
 }

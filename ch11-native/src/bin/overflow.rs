@@ -70,6 +70,7 @@ const COMPUTE_IT_NUM: f32 = 30_000_000.0;
 const RUNS: usize = 5;
 
 fn main() -> ExitCode {
+    course_kit::exit::quiet_broken_pipe();
     let args = Args::parse();
     let num = black_box(args.num);
 

@@ -111,6 +111,7 @@ const GRACE: Duration = Duration::from_secs(5);
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    course_kit::exit::quiet_broken_pipe();
     let args = Args::parse();
     course_kit::exit::report(run(&args).await)
 }

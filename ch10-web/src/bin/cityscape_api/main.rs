@@ -102,6 +102,7 @@ fn parse_workers(s: &str) -> Result<NonZeroUsize, String> {
 type Journal = Mutex<Vec<(String, Instant, Instant)>>;
 
 fn main() -> ExitCode {
+    course_kit::exit::quiet_broken_pipe();
     // First, so that a Ctrl-C (or SIGTERM) at any moment stops the server the same clean way.
     let stop = course_kit::interrupt::flag();
     let args = Args::parse();
