@@ -42,11 +42,14 @@ fn a_crash_costs_one_task_not_the_pool() {
     let got: Vec<Result<u64, TaskError>> = work.into_iter().map(TaskFuture::result).collect();
     assert_eq!(got[0], Ok(10));
     // procspawn lets a panic end its worker process rather than leave it in an unknown state.
-    assert!(
-        matches!(got[1], Err(TaskError::WorkerDied(_))),
-        "task 2 panicked in its worker: {:?}",
-        got[1]
-    );
+    // Which news reaches the parent first is a race inside procspawn's pool: the panic's message,
+    // or the worker's end. Either way the task failed and, below, the pool went on.
+    let task_2_failed = match &got[1] {
+        Err(TaskError::WorkerDied(_)) => true,
+        Err(TaskError::Panicked(msg)) => msg == "task 2 panics on purpose",
+        Ok(_) => false,
+    };
+    assert!(task_2_failed, "task 2 panicked in its worker: {:?}", got[1]);
     assert_eq!(got[2], Ok(30));
     assert!(
         matches!(got[3], Err(TaskError::WorkerDied(_))),
