@@ -38,11 +38,6 @@ pub fn flag() -> Arc<AtomicBool> {
     .clone()
 }
 
-/// True once Ctrl-C was pressed (after [`flag`] was first called).
-pub fn requested() -> bool {
-    FLAG.get().is_some_and(|f| f.load(Ordering::SeqCst))
-}
-
 /// Prints [`MESSAGE`] on stderr, in the warning colour.
 pub fn announce() {
     let style = crate::style::WARN;
@@ -52,22 +47,4 @@ pub fn announce() {
 /// [`EXIT_CODE`] as an `ExitCode`, for `main` to return after its summary.
 pub fn exit_code() -> ExitCode {
     ExitCode::from(EXIT_CODE)
-}
-
-/// `std::thread::sleep` that returns early, with `false`, once `stop` is set; `true` when it slept
-/// the whole time. It sleeps in 20 ms slices, because a sleeping thread cannot be woken by a flag,
-/// and 20 ms is far below what a person notices. (A program's own lesson code writes this loop
-/// itself where it matters; this one is for `main`.)
-pub fn sleep(d: std::time::Duration, stop: &AtomicBool) -> bool {
-    let deadline = std::time::Instant::now() + d;
-    loop {
-        if stop.load(Ordering::SeqCst) {
-            return false;
-        }
-        let left = deadline.saturating_duration_since(std::time::Instant::now());
-        if left.is_zero() {
-            return true;
-        }
-        std::thread::sleep(left.min(std::time::Duration::from_millis(20)));
-    }
 }

@@ -226,21 +226,17 @@ impl Row {
     }
 }
 
-/// Reads `N requests, at most M in flight at once` (or `workers` … `running`), with the noun in
-/// the singular exactly when `N` is 1, as the chart prints it.
+/// Reads `N requests, at most M in flight at once` (or `workers` … `running`), in exactly the
+/// words the chart prints ([`Rows`]'s own summary, the noun singular when `N` is 1).
 fn summary(line: &str) -> Option<(Rows, usize, usize)> {
     let (count, rest) = line.split_once(' ')?;
     let count: usize = count.parse().ok()?;
-    let (noun, rest) = rest.split_once(", at most ")?;
-    let (peak, doing) = rest.split_once(' ')?;
+    let (peak, _) = rest.split_once(", at most ")?.1.split_once(' ')?;
     let peak: usize = peak.parse().ok()?;
-    let (kind, one, many, doing_want) = if noun.starts_with("request") {
-        (Rows::Requests, "request", "requests", "in flight at once")
-    } else {
-        (Rows::Workers, "worker", "workers", "running at once")
-    };
-    let noun_want = if count == 1 { one } else { many };
-    (noun == noun_want && doing == doing_want).then_some((kind, count, peak))
+    [Rows::Requests, Rows::Workers]
+        .into_iter()
+        .find(|kind| kind.summary(count, peak) == line)
+        .map(|kind| (kind, count, peak))
 }
 
 /// The chart in `out`: the last summary line, the axis line just above it and the rows just

@@ -63,7 +63,8 @@ pub enum Rows {
 }
 
 impl Rows {
-    fn summary(self, n: usize, peak: usize) -> String {
+    /// The chart's last line. (`testing::chart` reads it back by comparing with this.)
+    pub(crate) fn summary(self, n: usize, peak: usize) -> String {
         let (one, many, doing) = match self {
             Rows::Requests => ("request", "requests", "in flight"),
             Rows::Workers => ("worker", "workers", "running"),
