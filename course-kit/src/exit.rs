@@ -39,15 +39,15 @@ pub const BROKEN_PIPE_EXIT_CODE: i32 = 141;
 /// (std's and anstream's) panics on it. A reader that stopped reading is not an error of this
 /// program, so this panic hook ends the process the way a C program killed by SIGPIPE would look
 /// to the shell; every other panic goes to the default hook as before.
+///
+/// A panic hook and not the `sigpipe` crate's `reset()` (SIGPIPE back to its default action):
+/// that would kill the whole process on *any* write to a closed pipe or socket, and the process
+/// pools of ch07 and ch08 talk to their workers over such channels, where a dead worker must be a
+/// reported failure, not the end of the parent.
 pub fn quiet_broken_pipe() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let payload = info.payload();
-        let msg = payload
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| payload.downcast_ref::<&str>().copied())
-            .unwrap_or("");
+        let msg = crate::process::panic_message(info.payload());
         let broken_pipe = msg.starts_with("failed printing to std") && msg.contains("Broken pipe");
         if broken_pipe {
             std::process::exit(BROKEN_PIPE_EXIT_CODE);

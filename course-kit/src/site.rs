@@ -47,7 +47,7 @@ use tokio::sync::oneshot;
 use url::Url;
 
 use crate::cli::{Net, join};
-use crate::timeline::Span;
+use crate::timeline::{self, Rows, Span};
 
 mod upstream;
 
@@ -307,6 +307,27 @@ impl Source {
             _ => None,
         }
     }
+
+    /// `--timeline`, the one call in a network program's `main`: when `wanted`, draws what the
+    /// embedded site saw (one row per request, from its arrival to its last byte out), so the
+    /// lesson code needs no timing of its own. Another site cannot be asked what it saw, so with
+    /// `--live` or `--base-url` this prints one line saying so (`--timeline: no chart with
+    /// --base-url (it draws what the embedded site saw)`), and draws nothing.
+    pub fn draw_timeline(&self, wanted: bool) {
+        if !wanted {
+            return;
+        }
+        match self {
+            Source::Local(site) => timeline::print(&site.spans(), Rows::Requests),
+            Source::Url(_) => println!("{}", no_chart("--base-url")),
+            Source::Live => println!("{}", no_chart("--live")),
+        }
+    }
+}
+
+/// What `--timeline` prints instead of a chart when `flag` sent the requests to another site.
+pub fn no_chart(flag: &str) -> String {
+    format!("--timeline: no chart with {flag} (it draws what the embedded site saw)")
 }
 
 fn router(inner: Arc<Inner>) -> Router {
