@@ -1,9 +1,9 @@
-//! The workspace's one Ctrl-C convention.
+//! Ctrl-C for the few programs whose lesson is cancellation.
 //!
-//! A program that handles Ctrl-C (or SIGTERM) stops its work, prints [`MESSAGE`] on stderr with
-//! [`announce`], still prints its usual summary (the time so far), and exits with [`EXIT_CODE`]
-//! (130, as a shell reports a process ended by SIGINT). A CPU-bound program that runs for a second
-//! or two may simply end on Ctrl-C the default way.
+//! Most programs leave Ctrl-C alone: it ends the process at once, as it ends a Python one, and the
+//! shell reports 130. Where cancellation is the lesson (ch04 `task_group`, ch05's cooperative stop,
+//! ch09 `prod_trio`), the program stops its work, prints [`MESSAGE`] on stderr with [`announce`],
+//! still prints its summary, and exits with [`EXIT_CODE`] (130, as a shell reports SIGINT).
 //!
 //! Synchronous programs call [`flag`] first thing in `main` and hand the `&AtomicBool` (a plain std
 //! type) to their workers, which check it at their loop heads. Async programs use their runtime's

@@ -5,7 +5,8 @@
 //! - [`cli`]: the workspace's one command-line convention (`--time-scale`, `--workers`, `--seed`,
 //!   `--timeline`, and with `net` `--base-url`/`--live`/`--timeout`), as clap argument groups to
 //!   `#[command(flatten)]`. `main` turns them into plain values once.
-//! - [`exit`] and [`interrupt`]: one-line errors, exit codes, and the one Ctrl-C convention.
+//! - [`exit`] and [`interrupt`]: one-line errors, exit codes, a closed output pipe, and Ctrl-C
+//!   for the programs whose lesson is cancellation.
 //! - [`fmt`]: Python's `{:,}` and `{:,.2f}` number formats, for `main`'s summary lines.
 //! - [`timeline`]: the `--timeline` chart of what ran when.
 //! - [`process`]: a panic's message, a process's peak memory.
