@@ -8,4 +8,5 @@ fn a_closed_output_pipe_ends_the_program_quietly() {
     assert_quiet_on_broken_pipe("compute_it", &["--num", "1000"]);
     assert_quiet_on_broken_pipe("hello", &["--time-scale", "0.01"]);
     assert_quiet_on_broken_pipe("threaded_prod", &["--time-scale", "0"]);
+    assert_quiet_on_broken_pipe("cooperative_stop", &["--time-scale", "0"]);
 }

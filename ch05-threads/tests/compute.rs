@@ -1,10 +1,12 @@
 //! Runs the real `compute_it` and `compute_threaded` binaries on small inputs and checks the
-//! work they report against an independent oracle, `compute_threaded --factor`'s factor line,
-//! and its `--timeline` chart.
+//! work they report against an independent oracle, and `compute_threaded --factor`'s factor line
+//! with its hint when the factor is below 1.
 
 use course_kit::fmt::thousands;
-use course_kit::testing::{chart, run};
-use course_kit::timeline::Rows;
+use course_kit::testing::run;
+
+/// The hint printed under a factor below 1.
+const BUSY: &str = "(A factor below 1: other programs were busy on the cores; run it when idle.)";
 
 /// Σ |pos − 1,000,000| for pos in 1..=num, by a plain integer loop: what do_math must sum.
 fn oracle(num: u64) -> u64 {
@@ -51,7 +53,7 @@ fn compute_threaded_gives_the_same_sum_for_any_worker_count() {
     for workers in [1, 2, 3, 7, 64] {
         let (out, _, code) = run(
             "compute_threaded",
-            &["--num", "1,500,007", "--workers", &workers.to_string()],
+            &["--num", "1500007", "--workers", &workers.to_string()],
         );
         assert_eq!(code, Some(0));
         let head = format!("Doing math on {workers} processors.");
@@ -100,11 +102,12 @@ fn compute_threaded_factor_is_measured_against_one_thread_in_the_same_run() {
     let num = 3_000_000;
     let (out, err, code) = run(
         "compute_threaded",
-        &["--num", "3,000,000", "--workers", "2", "--factor"],
+        &["--num", "3000000", "--workers", "2", "--factor"],
     );
     assert_eq!(code, Some(0), "{err}");
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), 4, "{out}");
+    // On a busy machine the factor may come out below 1, with its hint: see the next test.
+    assert!(lines.len() == 4 || lines[3] == BUSY, "{out}");
     // The one-thread loop runs first, in this run, then the threads.
     let one = lines[0]
         .strip_prefix("One thread first, for the factor: ")
@@ -130,79 +133,60 @@ fn compute_threaded_without_factor_prints_the_plain_done_line() {
 }
 
 #[test]
-fn compute_threaded_timeline_has_one_row_per_thread() {
-    for workers in [1, 3, 5] {
-        let w = workers.to_string();
-        let (out, err, code) = run(
+fn a_factor_below_1_comes_with_the_hint_that_the_cores_were_busy() {
+    // 64 threads for 1,000 numbers: starting them costs far more than the loop, so the threads
+    // are slower than one thread, as when other programs hold the cores.
+    let (out, err, code) = run(
+        "compute_threaded",
+        &["--num", "1000", "--workers", "64", "--factor"],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let (_, factor) = done_with_factor(&out);
+    assert!(factor < 1.0, "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 5, "{out}");
+    assert!(lines[2].starts_with("Done in "), "{out}");
+    assert_eq!(lines[3], BUSY, "under the factor line");
+    check_sum(&out, 1000);
+}
+
+#[test]
+fn the_hint_is_printed_exactly_when_the_factor_is_below_1() {
+    for workers in ["1", "2"] {
+        let (out, _, code) = run(
             "compute_threaded",
-            &["--num", "100000", "--workers", &w, "--timeline"],
+            &["--num", "2000000", "--workers", workers, "--factor"],
         );
-        assert_eq!(code, Some(0), "{err}");
-        // The chart comes after the run's normal output (its rows in order of start, so not
-        // necessarily thread 1 first).
-        let chart_at = out
-            .find("thread ")
-            .unwrap_or_else(|| panic!("no chart: {out}"));
-        check_sum(&out[..chart_at], 100_000);
-        let chart = chart(&out);
-        assert_eq!(chart.rows.len(), workers, "{out}");
-        assert!(
-            chart.rows.iter().all(|r| !r.columns.is_empty()),
-            "every thread ran: {out}"
-        );
-        for n in 1..=workers {
-            assert!(out.contains(&format!("thread {n} |")), "{out}");
+        assert_eq!(code, Some(0));
+        let (_, factor) = done_with_factor(&out);
+        // The printed factor is rounded to two decimals; the hint follows the exact one, so a
+        // factor printed as 1.00 may come either way.
+        if factor < 1.0 {
+            assert!(out.contains(BUSY), "{out}");
+        } else if factor > 1.0 {
+            assert!(!out.contains(BUSY), "{out}");
         }
-        assert_eq!(out.lines().last(), Some(chart.summary.as_str()), "{out}");
-        assert_eq!((chart.kind, chart.count), (Rows::Workers, workers), "{out}");
-        assert!((1..=workers).contains(&chart.peak), "{out}");
     }
 }
 
 #[test]
-fn compute_threaded_timeline_shows_two_threads_running_at_once() {
-    // Slices big enough (~0.1 s each in a debug build) that the second thread starts long before
-    // the first one ends.
-    let (out, err, code) = run(
-        "compute_threaded",
-        &["--num", "20,000,000", "--workers", "2", "--timeline"],
-    );
-    assert_eq!(code, Some(0), "{err}");
-    let chart = chart(&out);
-    assert_eq!(chart.rows.len(), 2, "{out}");
-    assert!(
-        chart.rows[0]
-            .columns
-            .iter()
-            .any(|col| chart.rows[1].columns.contains(col)),
-        "the two threads share a column: {out}"
-    );
-    assert_eq!(
-        (chart.kind, chart.count, chart.peak),
-        (Rows::Workers, 2, 2),
-        "{out}"
-    );
-    assert_eq!(
-        out.lines().last(),
-        Some("2 workers, at most 2 running at once")
-    );
-}
-
-#[test]
 fn bad_flags_exit_2_with_one_line() {
-    let cases: [(&str, &[&str], &str); 12] = [
-        ("compute_it", &["--num", "-5"], "--num"),
+    let cases: [(&str, &[&str], &str); 14] = [
+        ("compute_it", &["--num", "-5"], "-5"),
         ("compute_it", &["--num", "lots"], "--num"),
         ("compute_it", &["--num", "0"], "--num"),
         ("compute_it", &["--num", "1000000001"], "--num"),
-        ("compute_threaded", &["--num", "-1"], "--num"),
+        ("compute_it", &["--num", "99999999999"], "--num"),
+        ("compute_threaded", &["--num", "-1"], "-1"),
+        ("compute_threaded", &["--num", "1000000001"], "--num"),
         ("compute_threaded", &["--workers", "0"], "--workers"),
         ("compute_threaded", &["--workers", "two"], "--workers"),
         ("compute_threaded", &["--workers", "5000"], "--workers"),
         ("compute_it", &["--workers", "2"], "--workers"),
         ("compute_it", &["--factor"], "--factor"),
         ("compute_threaded", &["--factor", "yes"], "yes"),
-        ("compute_threaded", &["--timeline=no"], "--timeline"),
+        // The worker chart moved to ch07's compute_compare.
+        ("compute_threaded", &["--timeline"], "--timeline"),
     ];
     for (bin, args, flag) in cases {
         let (out, err, code) = run(bin, args);

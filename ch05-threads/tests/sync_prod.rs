@@ -45,7 +45,15 @@ fn items_flag_and_bad_flags() {
         "no escape codes when stdout is not a terminal"
     );
 
-    for bad in [&["--items", "-1"][..], &["--seed", "x"], &["--nope"]] {
+    // Beyond 100 items a run at the course's speed would take more than five minutes.
+    for bad in [
+        &["--items", "-1"][..],
+        &["--items", "0"],
+        &["--items", "101"],
+        &["--items", "99999999999"],
+        &["--seed", "x"],
+        &["--nope"],
+    ] {
         let (_, err, code) = run(bad);
         assert_eq!(code, Some(2), "{bad:?}");
         assert!(err.starts_with("error:"), "{err}");

@@ -1,5 +1,10 @@
-//! Runs the real `threaded_prod` binary both ways: to the end with stdin at end-of-file, and
-//! cancelled by a newline on stdin (and by Ctrl-C), where the workers must stop promptly.
+//! Runs the real `threaded_prod` and `cooperative_stop` binaries both ways: to the end with stdin
+//! at end-of-file, and cancelled by a newline on stdin (and by Ctrl-C). `threaded_prod` cancels as
+//! the course does (main returns, the process ends, Ctrl-C takes the default action);
+//! `cooperative_stop` tells its workers to stop, joins them, and handles Ctrl-C.
+
+/// Both programs print the same lines.
+const BOTH: [&str; 2] = ["threaded_prod", "cooperative_stop"];
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Stdio};
@@ -7,9 +12,9 @@ use std::time::{Duration, Instant};
 
 use course_kit::testing::{self, Output};
 
-fn run(args: &[&str]) -> Output {
+fn run(bin: &str, args: &[&str]) -> Output {
     // stdin at end-of-file at once (like `< /dev/null`), which is not a cancel request.
-    testing::run("threaded_prod", args)
+    testing::run(bin, args)
 }
 
 fn squares_twice(items: u64) -> Vec<u64> {
@@ -20,7 +25,13 @@ fn squares_twice(items: u64) -> Vec<u64> {
 
 #[test]
 fn end_of_file_on_stdin_is_not_a_cancel_and_everything_is_processed() {
-    let (out, err, code) = run(&["--time-scale", "0.01", "--seed", "3"]);
+    for bin in BOTH {
+        end_of_file_runs_to_the_end(bin);
+    }
+}
+
+fn end_of_file_runs_to_the_end(bin: &str) {
+    let (out, err, code) = run(bin, &["--time-scale", "0.01", "--seed", "3"]);
     assert_eq!(code, Some(0), "{err}");
     assert!(!out.contains("Cancelling"), "{out}");
     let lines: Vec<&str> = out.lines().collect();
@@ -62,8 +73,10 @@ fn end_of_file_on_stdin_is_not_a_cancel_and_everything_is_processed() {
 
 /// Starts the binary at the course's own speed (a whole run takes ~20 s) with stdin open, and
 /// waits for its first generated item.
-fn start_and_wait_for_first_item() -> (Child, BufReader<std::process::ChildStdout>, Vec<String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_threaded_prod"))
+fn start_and_wait_for_first_item(
+    exe: &str,
+) -> (Child, BufReader<std::process::ChildStdout>, Vec<String>) {
+    let mut child = Command::new(exe)
         .args(["--seed", "1"])
         .env("NO_COLOR", "1")
         .stdin(Stdio::piped())
@@ -99,7 +112,7 @@ fn finish(
     mut stdout: BufReader<std::process::ChildStdout>,
     mut seen: Vec<String>,
     since: Instant,
-) -> (Vec<String>, Option<i32>, String, Duration) {
+) -> (Vec<String>, std::process::ExitStatus, String, Duration) {
     let mut line = String::new();
     while stdout.read_line(&mut line).unwrap() > 0 {
         seen.push(std::mem::take(&mut line));
@@ -113,20 +126,27 @@ fn finish(
         .unwrap()
         .read_to_string(&mut err)
         .unwrap();
-    (seen, status.code(), err, took)
+    (seen, status, err, took)
 }
 
-/// The workers stopped promptly, the summary came last, and the run did not reach its end.
+/// The program ended promptly with its summary, and the run did not reach its end.
 /// (Whether `Cancelling on your request!` is printed depends on what cancelled: see the tests.)
-fn assert_cancelled_cleanly(lines: &[String], took: Duration) {
-    // Workers sleep up to 1.5 s at a time: ending well within that shows the sleeps were cut
-    // short. 2 s is generous, to tolerate a loaded machine.
+fn assert_cancelled_cleanly(lines: &[String], took: Duration, joined: bool) {
+    // Workers sleep up to 1.5 s at a time: ending well within that shows that main did not wait
+    // for them (threaded_prod) or that their sleeps were cut short (cooperative_stop). 2 s is
+    // generous, to tolerate a loaded machine.
     assert!(
         took < Duration::from_secs(2),
         "took {took:?} after the request"
     );
-    let last = lines.last().unwrap();
-    assert!(last.starts_with("App exiting, total time: "), "{lines:?}");
+    let summary = lines
+        .iter()
+        .rposition(|l| l.starts_with("App exiting, total time: "))
+        .unwrap_or_else(|| panic!("no summary: {lines:?}"));
+    // Joined workers print nothing after it; threaded_prod's threads live on until the process
+    // ends, as the course's daemon threads do, so one of them may slip a line out after it.
+    let after = if joined { 0 } else { 1 };
+    assert!(lines.len() - 1 - summary <= after, "{lines:?}");
     let processed = lines
         .iter()
         .filter(|l| l.contains("Processed value"))
@@ -135,17 +155,26 @@ fn assert_cancelled_cleanly(lines: &[String], took: Duration) {
 }
 
 #[test]
-fn a_newline_on_stdin_cancels_and_the_workers_stop_promptly() {
-    let (mut child, stdout, seen) = start_and_wait_for_first_item();
+fn a_newline_on_stdin_cancels_and_the_program_ends_promptly() {
+    for (exe, joined) in [
+        (env!("CARGO_BIN_EXE_threaded_prod"), false),
+        (env!("CARGO_BIN_EXE_cooperative_stop"), true),
+    ] {
+        newline_cancels(exe, joined);
+    }
+}
+
+fn newline_cancels(exe: &str, joined: bool) {
+    let (mut child, stdout, seen) = start_and_wait_for_first_item(exe);
     // Keep stdin open after the newline, so it is the line, not end-of-file, that cancels.
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(b"\n").unwrap();
     stdin.flush().unwrap();
     let sent = Instant::now();
-    let (lines, code, err, took) = finish(child, stdout, seen, sent);
+    let (lines, status, err, took) = finish(child, stdout, seen, sent);
     drop(stdin);
-    assert_eq!(code, Some(0), "{err}");
-    assert_cancelled_cleanly(&lines, took);
+    assert_eq!(status.code(), Some(0), "{exe}: {err}");
+    assert_cancelled_cleanly(&lines, took, joined);
     assert!(
         lines.iter().any(|l| l == "Cancelling on your request!\n"),
         "{lines:?}"
@@ -155,17 +184,17 @@ fn a_newline_on_stdin_cancels_and_the_workers_stop_promptly() {
 
 #[cfg(unix)]
 #[test]
-fn ctrl_c_cancels_cleanly_with_the_summary() {
-    let (child, stdout, seen) = start_and_wait_for_first_item();
+fn ctrl_c_stops_cooperative_stop_cleanly_with_the_summary() {
+    let (child, stdout, seen) = start_and_wait_for_first_item(env!("CARGO_BIN_EXE_cooperative_stop"));
     let killed = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
     let sent = Instant::now();
-    let (lines, code, err, took) = finish(child, stdout, seen, sent);
-    assert_eq!(code, Some(130), "the shell's exit code for Ctrl-C");
-    assert_cancelled_cleanly(&lines, took);
+    let (lines, status, err, took) = finish(child, stdout, seen, sent);
+    assert_eq!(status.code(), Some(130), "the shell's exit code for Ctrl-C");
+    assert_cancelled_cleanly(&lines, took, true);
     // The workspace's one Ctrl-C message, on stderr; the course's Enter message is not printed.
     assert!(err.contains("Cancelled by Ctrl-C."), "{err}");
     assert!(
@@ -176,14 +205,48 @@ fn ctrl_c_cancels_cleanly_with_the_summary() {
     );
 }
 
+/// Ctrl-C is not threaded_prod's lesson: it takes the default action, and the process dies by
+/// the signal with no summary (a shell reports 130).
+#[cfg(unix)]
+#[test]
+fn ctrl_c_ends_threaded_prod_by_the_default_action() {
+    use std::os::unix::process::ExitStatusExt;
+    let (child, stdout, seen) = start_and_wait_for_first_item(env!("CARGO_BIN_EXE_threaded_prod"));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let (lines, status, err, took) = finish(child, stdout, seen, Instant::now());
+    assert_eq!(status.signal(), Some(2), "killed by SIGINT: {status:?}");
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    assert!(!lines.iter().any(|l| l.starts_with("App exiting")), "{lines:?}");
+    assert!(err.is_empty(), "{err}");
+}
+
 #[test]
 fn bad_flags_exit_2_with_one_line() {
-    course_kit::testing::assert_bad_flags(
-        "threaded_prod",
-        &[
-            &["--items", "many"][..],
-            &["--time-scale", "-1"],
-            &["--nope"],
-        ],
-    );
+    for bin in BOTH {
+        course_kit::testing::assert_bad_flags(
+            bin,
+            &[
+                &["--items", "many"][..],
+                &["--items", "0"],
+                &["--items", "101"],
+                &["--items", "99999999999"],
+                &["--time-scale", "-1"],
+                &["--nope"],
+            ],
+        );
+    }
+}
+
+#[test]
+fn the_items_flag_sets_how_many_each_producer_makes() {
+    for bin in BOTH {
+        let (out, err, code) = run(bin, &["--time-scale", "0", "--items", "100"]);
+        assert_eq!(code, Some(0), "{bin}: {err}");
+        assert_eq!(out.matches("generated item").count(), 200, "{bin}");
+        assert_eq!(out.matches("Processed value").count(), 200, "{bin}");
+    }
 }

@@ -1,19 +1,16 @@
-//! Two producers make 20 items each, then one consumer processes all 40, strictly one after the
-//! other on the main thread.
+//! Two producers make 20 items each, then one consumer processes all 40, one after the other.
 //!
-//! Ports: `src/05-threads/basic_threads/sync_prod.py`
+//! Ports: <https://github.com/talkpython/async-techniques-python-course/blob/master/src/05-threads/basic_threads/sync_prod.py>
 //!
 //! Run: `cargo run -p ch05-threads --bin sync_prod`
 //!
 //! Copy: `cargo add anstream anstyle rand@0.9` (in rand 0.10 `random_range` is on `RngExt`)
 //!
-//! Expect: 40 yellow ` -- generated item` lines (1 to 20, twice) about a second apart, then 40
-//! cyan ` +++ Processed value` lines whose ages grow to ~40 s, because nothing is processed until
-//! everything has been generated; about 60 s in all (`--time-scale 0.01` for 0.6 s).
+//! Expect: 40 yellow ` -- generated item` lines about a second apart, then 40 cyan
+//! ` +++ Processed value` lines whose ages grow to ~40 s; ~60 s in all (`--time-scale 0.01`: 0.6 s).
 //!
-//! Python vs Rust: nothing differs yet. This is the baseline that `threaded_prod` improves on by
-//! running the same three functions on three threads: `diff sync_prod.rs threaded_prod.rs` shows
-//! what threads take, each changed line marked `// New: …`.
+//! Python vs Rust: nothing differs yet. `threaded_prod` runs the same functions on three threads;
+//! its `// New:` marks are relative to this file.
 
 use std::collections::VecDeque;
 use std::thread;
@@ -22,15 +19,12 @@ use std::time::{Duration, Instant};
 use anstyle::{AnsiColor, Style};
 use clap::Parser;
 use course_kit::cli::{Seed, TimeScale};
-use course_kit::fmt;
 use rand::Rng;
 
-/// The course's colour for producers (colorama's `Fore.YELLOW`).
-const PRODUCER: Style = AnsiColor::Yellow.on_default();
-/// The course's colour for the consumer (colorama's `Fore.CYAN`).
+const PRODUCER: Style = AnsiColor::Yellow.on_default(); // the course's colorama colours
 const CONSUMER: Style = AnsiColor::Cyan.on_default();
 
-/// Two producers then one consumer, in sequence (the baseline for threaded_prod).
+/// Two producers then one consumer, in sequence.
 #[derive(Parser, Debug)]
 #[command(version, long_about = None)]
 struct Args {
@@ -39,7 +33,8 @@ struct Args {
     #[command(flatten)]
     seed: Seed,
     /// How many items each producer makes (the consumer processes twice as many)
-    #[arg(long, value_name = "N", default_value_t = 20)]
+    #[arg(long, value_name = "N", default_value_t = 20,
+          value_parser = clap::value_parser!(u64).range(1..=100))]
     items: u64,
 }
 
@@ -49,48 +44,45 @@ type Item = (u64, Instant);
 fn main() {
     course_kit::exit::quiet_broken_pipe();
     let args = Args::parse();
-    // One of the course's seconds, scaled by `--time-scale`.
-    let second = args.time.secs(1.0);
-    // One random stream per producer, as in threaded_prod, so the same seed makes the same waits.
+    let (items, second) = (args.items, args.time.secs(1.0));
     let seed = args.seed.value();
     let (mut rng1, mut rng2) = (Seed::rng_for(seed, 0), Seed::rng_for(seed, 1));
     let t0 = Instant::now();
     println!("App started.");
-
     let mut data = VecDeque::new();
-    generate_data(args.items, &mut data, &mut rng1, second);
-    generate_data(args.items, &mut data, &mut rng2, second);
-    process_data(2 * args.items, &mut data, second);
 
+    generate_data(items, &mut data, &mut rng1, second);
+    generate_data(items, &mut data, &mut rng2, second);
+    process_data(2 * items, &mut data, second);
+
+    let dt = t0.elapsed().as_secs_f64();
     println!(
         "App exiting, total time: {} sec.",
-        fmt::secs(t0.elapsed().as_secs_f64())
+        course_kit::fmt::secs(dt)
     );
 }
 
-/// Makes `num` items, pausing half a second to a second and a half after each.
 fn generate_data(num: u64, data: &mut VecDeque<Item>, rng: &mut impl Rng, second: Duration) {
     for idx in 1..=num {
-        data.push_back((idx * idx, Instant::now()));
+        let item = idx * idx;
+        data.push_back((item, Instant::now()));
+
         anstream::println!("{PRODUCER} -- generated item {idx}{PRODUCER:#}");
         thread::sleep(second.mul_f64(rng.random_range(0.5..1.5)));
     }
 }
 
-/// Processes `num` items, oldest first, pausing half a second after each.
 fn process_data(num: u64, data: &mut VecDeque<Item>, second: Duration) {
     let mut processed = 0;
     while processed < num {
-        let next = data.pop_front();
-        let Some((value, made)) = next else {
-            // Both producers have finished, so the queue holds every item: empty means done.
-            break;
+        let Some((value, t)) = data.pop_front() else {
+            thread::sleep(second / 100); // never here: both producers have finished
+            continue;
         };
+
         processed += 1;
-        anstream::println!(
-            "{CONSUMER} +++ Processed value {value} after {:.2} sec.{CONSUMER:#}",
-            made.elapsed().as_secs_f64()
-        );
+        let dt = t.elapsed().as_secs_f64();
+        anstream::println!("{CONSUMER} +++ Processed value {value} after {dt:.2} sec.{CONSUMER:#}");
         thread::sleep(second / 2);
     }
 }
