@@ -185,7 +185,8 @@ fn newline_cancels(exe: &str, joined: bool) {
 #[cfg(unix)]
 #[test]
 fn ctrl_c_stops_cooperative_stop_cleanly_with_the_summary() {
-    let (child, stdout, seen) = start_and_wait_for_first_item(env!("CARGO_BIN_EXE_cooperative_stop"));
+    let (child, stdout, seen) =
+        start_and_wait_for_first_item(env!("CARGO_BIN_EXE_cooperative_stop"));
     let killed = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -220,7 +221,10 @@ fn ctrl_c_ends_threaded_prod_by_the_default_action() {
     let (lines, status, err, took) = finish(child, stdout, seen, Instant::now());
     assert_eq!(status.signal(), Some(2), "killed by SIGINT: {status:?}");
     assert!(took < Duration::from_secs(2), "{took:?}");
-    assert!(!lines.iter().any(|l| l.starts_with("App exiting")), "{lines:?}");
+    assert!(
+        !lines.iter().any(|l| l.starts_with("App exiting")),
+        "{lines:?}"
+    );
     assert!(err.is_empty(), "{err}");
 }
 
