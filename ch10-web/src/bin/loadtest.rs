@@ -1,29 +1,22 @@
-//! The twin of `wrk`, the load generator the course points at both apps: N keep-alive
-//! connections, each sending one request after another for a fixed time, then requests per
-//! second, latency percentiles and errors.
+//! The twin of `wrk`, the load generator the course points at both apps: N keep-alive connections,
+//! each sending one request after another for a fixed time.
 //!
 //! Ports: `wrk -c N -d SECS URL`, as run in the course's chapter 10 videos (not a Python file)
 //!
-//! Run: `cargo run -p ch10-web --release --bin loadtest -- --connections 100 --duration 10 http://127.0.0.1:5001/api/sun/97227/us`
-//! (with `cityscape_api` or `acityscape_api` running)
+//! Run: `cargo run -p ch10-web --release --bin loadtest -- -c 100 -d 10 http://127.0.0.1:5001/api/sun/97227/us`
+//! with `cityscape_api` or `acityscape_api` running.
 //!
-//! Copy: `cargo add tokio hyper hyper-util http-body-util hdrhistogram --features tokio/rt-multi-thread,tokio/macros,tokio/net,tokio/time,hyper/client,hyper/http1,hyper-util/tokio`
+//! Copy: `cargo add tokio tokio-util hyper hyper-util http-body-util hdrhistogram rlimit clap anyhow --features tokio/full,tokio-util/io,tokio-util/rt,hyper/client,hyper/http1,hyper-util/tokio,clap/derive`
 //!
-//! Each connection is driven by hand (hyper's connection API, not a pooled client), so there are
-//! exactly N connections with at most one request each in flight, like wrk's. It prints
-//! `Requests/sec:`, the transfer rate, p50/p90/p99/max latency (an HdrHistogram, as wrk's), the
-//! non-2xx responses and the errors (connect, read/write, timeout), and Little's law: with N
-//! connections and a mean latency W, no server can be measured above N ÷ W requests per second.
-//! A request still in flight when the time is up is not counted. A live progress line is shown
-//! on stderr when it is a terminal. It speaks plain HTTP/1.1 to any server.
+//! Expect: wrk's summary (latency percentiles, requests and bytes read, socket errors, non-2xx or
+//! 3xx responses, `Requests/sec:`, `Transfer/sec:`), then Little's law: N ÷ mean latency.
 //!
-//! Python vs Rust: wrk is C with Lua scripting; here one tokio task per connection does the same
-//! job, and two threads keep thousands of connections busy because each task only waits.
+//! wrk vs loadtest: wrk is C, an event loop per thread; here a tokio task per connection drives
+//! hyper's connection API by hand (no pooled client), so each of the N has one request in flight.
 
-use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
 use anyhow::bail;
@@ -35,13 +28,16 @@ use hyper::{Request, Uri, header};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tokio::time::{Instant, sleep_until, timeout};
+use tokio_util::io::{InspectReader, InspectWriter};
+use tokio_util::task::AbortOnDropHandle;
 
-/// wrk's twin: N keep-alive connections against one URL, then requests/sec and latency percentiles.
+/// Load one URL from N keep-alive connections for a while, as wrk does, and report what came back.
 #[derive(Parser, Debug)]
-#[command(about, long_about = None)]
+#[command(name = "loadtest", version, long_about = None)]
 struct Args {
-    /// Keep this many connections open, each with one request in flight at a time
-    #[arg(short, long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    /// Keep this many connections open, each with one request in flight at a time (each needs an
+    /// open file and, to one server, a local port: at most 20,000)
+    #[arg(short, long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=20_000))]
     connections: u32,
     /// Run for this many seconds
     #[arg(short, long, value_name = "SECS", default_value_t = 10.0, value_parser = parse_secs)]
@@ -74,16 +70,19 @@ fn parse_url(s: &str) -> Result<Uri, String> {
     }
 }
 
-/// What one connection (and then all of them) saw.
+/// What one connection (and then all of them) saw; the error counts are wrk's.
 #[derive(Debug)]
 struct Tally {
     /// Latency of every answered request, in microseconds.
     latency_us: Histogram<u64>,
-    non_2xx: u64,
+    /// Every byte read for the answered requests: status lines, headers, bodies.
     bytes: u64,
-    connect_errors: u64,
-    io_errors: u64,
-    timeouts: u64,
+    /// Answers of 400 or more: wrk's "Non-2xx or 3xx", for a redirect is an answer too.
+    status_errors: u64,
+    connect: u64,
+    read: u64,
+    write: u64,
+    timeout: u64,
 }
 
 impl Tally {
@@ -92,26 +91,28 @@ impl Tally {
             // 1 µs to one hour, three significant digits (wrk's precision).
             latency_us: Histogram::new_with_bounds(1, 3_600_000_000, 3)
                 .expect("valid histogram bounds"),
-            non_2xx: 0,
             bytes: 0,
-            connect_errors: 0,
-            io_errors: 0,
-            timeouts: 0,
+            status_errors: 0,
+            connect: 0,
+            read: 0,
+            write: 0,
+            timeout: 0,
         }
     }
 
     fn add(&mut self, other: &Tally) {
         // Same bounds on both sides, so adding cannot fail.
         let _ = self.latency_us.add(&other.latency_us);
-        self.non_2xx += other.non_2xx;
         self.bytes += other.bytes;
-        self.connect_errors += other.connect_errors;
-        self.io_errors += other.io_errors;
-        self.timeouts += other.timeouts;
+        self.status_errors += other.status_errors;
+        self.connect += other.connect;
+        self.read += other.read;
+        self.write += other.write;
+        self.timeout += other.timeout;
     }
 
-    fn errors(&self) -> u64 {
-        self.connect_errors + self.io_errors + self.timeouts
+    fn socket_errors(&self) -> u64 {
+        self.connect + self.read + self.write + self.timeout
     }
 }
 
@@ -123,27 +124,16 @@ struct Target {
     path: String,
 }
 
-/// For the progress line: answers and errors so far, over all connections.
-#[derive(Debug, Default)]
-struct Progress {
-    answered: AtomicU64,
-    errors: AtomicU64,
-}
-
 /// Runs `connections` connections until `duration` is up and adds up what they saw.
 async fn load_test(
     target: Target,
     connections: u32,
     duration: Duration,
     request_timeout: Duration,
-    progress: Arc<Progress>,
 ) -> Tally {
     let deadline = Instant::now() + duration;
     let tasks: Vec<_> = (0..connections)
-        .map(|_| {
-            let (target, progress) = (target.clone(), Arc::clone(&progress));
-            tokio::spawn(connection(target, deadline, request_timeout, progress))
-        })
+        .map(|_| tokio::spawn(connection(target.clone(), deadline, request_timeout)))
         .collect();
     let mut total = Tally::new();
     for task in tasks {
@@ -156,36 +146,40 @@ async fn load_test(
 
 /// One connection: request after request until the deadline, reconnecting after an error, a
 /// timeout, or a server that closed the connection.
-async fn connection(
-    target: Target,
-    deadline: Instant,
-    request_timeout: Duration,
-    progress: Arc<Progress>,
-) -> Tally {
+async fn connection(target: Target, deadline: Instant, request_timeout: Duration) -> Tally {
     let mut tally = Tally::new();
     'connect: while Instant::now() < deadline {
-        let stream = tokio::select! {
-            () = sleep_until(deadline) => break 'connect,
-            stream = timeout(request_timeout, TcpStream::connect(&target.addr)) => stream,
+        // What the socket really carried, as wrk counts it: hyper only hands over the parsed head.
+        let (read, written) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+        let (r, w) = (Arc::clone(&read), Arc::clone(&written));
+        let connect = async {
+            let stream = TcpStream::connect(&target.addr).await.ok()?;
+            stream.set_nodelay(true).ok()?;
+            let stream = InspectReader::new(stream, move |b: &[u8]| {
+                r.fetch_add(b.len() as u64, Relaxed);
+            });
+            let stream = InspectWriter::new(stream, move |b: &[u8]| {
+                w.fetch_add(b.len() as u64, Relaxed);
+            });
+            hyper::client::conn::http1::handshake(TokioIo::new(stream))
+                .await
+                .ok()
         };
-        let Ok(Ok(stream)) = stream else {
-            tally.connect_errors += 1;
-            progress.errors.fetch_add(1, Ordering::Relaxed);
+        let connected = tokio::select! {
+            () = sleep_until(deadline) => break 'connect,
+            connected = timeout(request_timeout, connect) => connected,
+        };
+        let Ok(Some((mut sender, conn))) = connected else {
+            tally.connect += 1;
             // Do not spin on a server that refuses: wait a little before the next attempt.
             tokio::select! {
                 () = sleep_until(deadline) => break 'connect,
                 () = tokio::time::sleep(Duration::from_millis(10)) => continue 'connect,
             }
         };
-        let _ = stream.set_nodelay(true);
-        let Ok((mut sender, conn)) =
-            hyper::client::conn::http1::handshake(TokioIo::new(stream)).await
-        else {
-            tally.connect_errors += 1;
-            continue 'connect;
-        };
-        // The connection's I/O runs in its own task; it ends when `sender` is dropped.
-        tokio::spawn(conn);
+        // The connection's I/O runs in its own task, aborted when this attempt ends, so a
+        // connection given up on does not stay open.
+        let _io = AbortOnDropHandle::new(tokio::spawn(conn));
 
         loop {
             // A server that answered `Connection: close` has no more room: connect again.
@@ -200,64 +194,35 @@ async fn connection(
             let exchange = async {
                 let response = sender.send_request(request).await?;
                 let status = response.status();
-                // wrk counts every byte read; the head's size is close to this.
-                let head: usize = response
-                    .headers()
-                    .iter()
-                    .map(|(name, value)| name.as_str().len() + value.len() + 4)
-                    .sum::<usize>()
-                    + 17;
-                let body = response.into_body().collect().await?.to_bytes();
-                Ok::<_, hyper::Error>((status, head + body.len()))
+                response.into_body().collect().await?;
+                Ok::<_, hyper::Error>(status)
             };
             let outcome = tokio::select! {
                 // Time is up: an answer still on its way is not counted, as with wrk.
                 () = sleep_until(deadline) => break 'connect,
                 outcome = timeout(request_timeout, exchange) => outcome,
             };
-            match outcome {
-                Ok(Ok((status, bytes))) => {
+            let failed = match outcome {
+                Ok(Ok(status)) => {
                     let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
                     tally.latency_us.saturating_record(micros.max(1));
-                    tally.bytes += bytes as u64;
-                    if !status.is_success() {
-                        tally.non_2xx += 1;
-                    }
-                    progress.answered.fetch_add(1, Ordering::Relaxed);
+                    tally.bytes += read.swap(0, Relaxed);
+                    written.store(0, Relaxed);
+                    tally.status_errors += u64::from(status.as_u16() >= 400);
+                    continue;
                 }
-                Ok(Err(_)) => {
-                    tally.io_errors += 1;
-                    progress.errors.fetch_add(1, Ordering::Relaxed);
-                    continue 'connect;
-                }
-                Err(_) => {
-                    // The request is still out on this connection: it cannot carry another.
-                    tally.timeouts += 1;
-                    progress.errors.fetch_add(1, Ordering::Relaxed);
-                    continue 'connect;
-                }
-            }
+                // Not one byte of the request went out.
+                Ok(Err(_)) if written.load(Relaxed) == 0 => &mut tally.write,
+                Ok(Err(_)) => &mut tally.read,
+                // wrk keeps waiting on such a request; here the connection is given up, since
+                // it cannot carry another request while this one is out.
+                Err(_) => &mut tally.timeout,
+            };
+            *failed += 1;
+            continue 'connect;
         }
     }
     tally
-}
-
-/// Once a second, on stderr: how far along the run is.
-async fn show_progress(progress: Arc<Progress>, duration: Duration) {
-    let started = Instant::now();
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
-    tick.tick().await;
-    loop {
-        tick.tick().await;
-        let elapsed = started.elapsed().min(duration);
-        eprint!(
-            "\r  {:>4.0} s of {:.0} s: {} answers, {} errors ",
-            elapsed.as_secs_f64(),
-            duration.as_secs_f64(),
-            progress.answered.load(Ordering::Relaxed),
-            progress.errors.load(Ordering::Relaxed),
-        );
-    }
 }
 
 /// A latency as wrk writes it: `512.00us`, `12.34ms`, `1.23s`.
@@ -301,20 +266,19 @@ fn report(tally: &Tally, connections: u32, duration: Duration) {
     }
     println!(
         "  {answered} requests in {secs:.2}s, {} read",
-        bytes(tally.bytes as f64),
+        bytes(tally.bytes as f64)
     );
-    println!("  Non-2xx responses: {}", tally.non_2xx);
     println!(
-        "  Errors: {} (connect {}, read/write {}, timeout {})",
-        tally.errors(),
-        tally.connect_errors,
-        tally.io_errors,
-        tally.timeouts
+        "  Socket errors: connect {}, read {}, write {}, timeout {}",
+        tally.connect, tally.read, tally.write, tally.timeout
     );
+    println!("  Non-2xx or 3xx responses: {}", tally.status_errors);
     let rate = answered as f64 / secs;
     println!("Requests/sec: {rate:>10.2}");
     println!("Transfer/sec: {:>10}", bytes(tally.bytes as f64 / secs));
     if answered > 0 {
+        // Each connection has one request out at a time, so it cannot finish more than one per
+        // mean latency: N connections ÷ W is the most any server can be measured at.
         let bound = f64::from(connections) / (h.mean() / 1_000_000.0);
         println!(
             "Little's law: {connections} connections / {} mean latency = {bound:.2} requests/sec at most; measured {:.0}% of it",
@@ -322,6 +286,21 @@ fn report(tally: &Tally, connections: u32, duration: Duration) {
             100.0 * rate / bound
         );
     }
+}
+
+/// Raises the open-file soft limit as far as `connections` sockets need (up to the hard limit),
+/// or says why the run cannot start.
+fn allow_open_files(connections: u32) -> anyhow::Result<()> {
+    // stdin, stdout, stderr and the runtime's own descriptors, with room to spare.
+    let needed = u64::from(connections) + 32;
+    let limit = rlimit::increase_nofile_limit(needed)?;
+    if limit < needed {
+        bail!(
+            "{connections} connections need about {needed} open files, but this process may open \
+             only {limit} (its hard limit, `ulimit -Hn`): ask for fewer connections, or raise it"
+        );
+    }
+    Ok(())
 }
 
 #[tokio::main]
@@ -335,6 +314,7 @@ async fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let (Some(host), Some(authority)) = (args.url.host(), args.url.authority()) else {
         bail!("{} has no host", args.url);
     };
+    allow_open_files(args.connections)?;
     let port = args.url.port_u16().unwrap_or(80);
     let target = Target {
         // IPv6 literals keep their brackets: `[::1]:8080`.
@@ -350,31 +330,18 @@ async fn run(args: &Args) -> anyhow::Result<ExitCode> {
         "Running {}s test @ {}\n  {} connections, timeout {}s",
         args.duration, args.url, args.connections, args.timeout
     );
-
-    let progress = Arc::new(Progress::default());
-    let ticker = std::io::stderr()
-        .is_terminal()
-        .then(|| tokio::spawn(show_progress(Arc::clone(&progress), duration)));
-    let tally = load_test(
-        target,
-        args.connections,
-        duration,
-        Duration::from_secs_f64(args.timeout),
-        progress,
-    )
-    .await;
-    if let Some(ticker) = ticker {
-        ticker.abort();
-        eprint!("\r\x1b[2K");
-    }
+    let request_timeout = Duration::from_secs_f64(args.timeout);
+    let tally = load_test(target, args.connections, duration, request_timeout).await;
 
     report(&tally, args.connections, duration);
-    if tally.latency_us.is_empty() && tally.errors() > 0 {
-        bail!(
-            "no request was answered ({} connect errors): is a server listening at {}?",
-            tally.connect_errors,
-            args.url
-        );
+    let errors = tally.socket_errors();
+    if tally.latency_us.is_empty() && errors > 0 {
+        let hint = if errors == tally.connect {
+            format!(": is a server listening at {}?", args.url)
+        } else {
+            String::new()
+        };
+        bail!("no request was answered ({errors} socket errors){hint}");
     }
     Ok(ExitCode::SUCCESS)
 }
