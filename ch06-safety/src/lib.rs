@@ -1,5 +1,6 @@
 //! Chapter 6 of the course: thread safety. What the chapter's programs share: the bank's opening
-//! balances, the explanation of the data race Rust refuses, and the deadlock detector.
+//! balances (for `reentrant` and the tests), the explanation of the data race Rust refuses, and
+//! the deadlock detector.
 //!
 //! Six accounts hold $44,500 between them. Five threads each make 9,999 random transfers and, after
 //! each one, check that the bank still holds $44,500. Money only moves, so any other total means a
@@ -8,17 +9,19 @@
 //! Each bank program in `src/bin/` is a whole program on one skeleton (`main` → five threads of
 //! `do_bank_stuff` → `do_transfer` → `validate_bank`), as the course's files are. They differ only
 //! in how a transfer and a validation are made safe (or not). `// New: …` marks each line where a
-//! locked bank departs from `unsafe_bank`, the course's first file, so `diff` between two of them
-//! shows the concept and nothing else:
+//! bank departs from the one before it (its header names which), so `diff` between the two shows
+//! the concept and nothing else:
 //!
 //! | program | strategy |
 //! |---|---|
 //! | `unsafe_bank` | no lock: debit, yield, credit on atomics; validators see money in flight |
 //! | `safe_bank` | one lock around all the accounts |
+//! | `poisoned_lock` | `safe_bank` with a worker that panics holding the lock: a poisoned lock |
 //! | `safe_bank_fine_grained` | one lock per account, always taken in index order |
 //! | `deadlock` | one lock per account, taken in transfer order: a deadlock, detected and reported |
 //!
-//! The fifth program, `reentrant`, answers the course's Lock vs RLock question for Rust.
+//! The sixth program, `reentrant`, answers the course's Lock vs RLock question for Rust. The
+//! chapter's README.md has the table with the Python files and the commands.
 //!
 //! # Why `unsafe_bank` needs atomics: the data race Rust refuses to compile
 //!

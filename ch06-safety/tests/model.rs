@@ -1,10 +1,10 @@
 //! Model checking: instead of running the banks and hoping the scheduler hits a bad moment, let
 //! shuttle choose every thread switch and explore the interleavings of a small bank.
 //!
-//! The code under test is the programs' own: this file compiles `src/bin/*_bank.rs` and
-//! `deadlock.rs` as modules, and each of them, under `cfg(test)`, takes its `Mutex`, atomics and
-//! `thread` from shuttle instead of std (see the comment at the top of each). So the `do_transfer`
-//! and `validate_bank` explored here are the ones the programs run.
+//! The code under test is the programs' own: this file includes `src/bin/*_bank.rs`,
+//! `poisoned_lock.rs` and `deadlock.rs` as modules, in the copies that `build.rs` makes with
+//! shuttle's `Mutex`, atomics and `thread` in place of std's (the programs themselves are plain
+//! std). So the `do_transfer` and `validate_bank` explored here are the ones the programs run.
 //!
 //! Why shuttle rather than loom: both replace `std::sync` and `std::thread` with versions whose
 //! scheduling the checker controls, and both report a deadlock as a failure. Loom is exhaustive
@@ -21,7 +21,7 @@
 //! lock and atomic operation.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 
 use ch06_safety::OPENING_BALANCES;
 use ch06_safety::lock_graph::{Cycle, Halt, LockGraph};
@@ -31,19 +31,21 @@ use shuttle::sync::atomic::AtomicI64;
 use shuttle::sync::{Arc, Mutex};
 use shuttle::thread;
 
-// The programs' `main`s and flags are not used here, only their lesson functions.
-#[allow(dead_code)]
-#[path = "../src/bin/deadlock.rs"]
-mod deadlock;
-#[allow(dead_code)]
-#[path = "../src/bin/safe_bank.rs"]
-mod safe_bank;
-#[allow(dead_code)]
-#[path = "../src/bin/safe_bank_fine_grained.rs"]
-mod safe_bank_fine_grained;
-#[allow(dead_code)]
-#[path = "../src/bin/unsafe_bank.rs"]
-mod unsafe_bank;
+/// A program's file, as build.rs copied it with shuttle's primitives. Its `main` and flags are not
+/// used here, only its lesson functions.
+macro_rules! program {
+    ($name:ident) => {
+        #[allow(dead_code)]
+        mod $name {
+            include!(concat!(env!("OUT_DIR"), "/", stringify!($name), ".rs"));
+        }
+    };
+}
+program!(deadlock);
+program!(poisoned_lock);
+program!(safe_bank);
+program!(safe_bank_fine_grained);
+program!(unsafe_bank);
 
 const OPEN: i64 = 100;
 
@@ -89,15 +91,15 @@ fn one_lock_bank(moves: &'static [(usize, usize)]) {
         .iter()
         .map(|&(from, to)| {
             let accounts = Arc::clone(&accounts);
-            thread::spawn(move || safe_bank::do_transfer(&accounts, from, to, 10).unwrap())
+            thread::spawn(move || safe_bank::do_transfer(&accounts, from, to, 10))
         })
         .collect();
-    let seen = safe_bank::validate_bank(&accounts, total, true).unwrap();
+    let seen = safe_bank::validate_bank(&accounts, total, true);
     assert!(seen, "a validator saw money in flight");
     for worker in workers {
         worker.join().unwrap();
     }
-    let done = safe_bank::validate_bank(&accounts, total, true).unwrap();
+    let done = safe_bank::validate_bank(&accounts, total, true);
     assert!(done, "money was created or lost");
 }
 
@@ -111,16 +113,16 @@ fn ordered_locks_bank(moves: &'static [(usize, usize)]) {
         .map(|&(from, to)| {
             let accounts = Arc::clone(&accounts);
             thread::spawn(move || {
-                safe_bank_fine_grained::do_transfer(&accounts, from, to, 10).unwrap();
+                safe_bank_fine_grained::do_transfer(&accounts, from, to, 10);
             })
         })
         .collect();
-    let seen = safe_bank_fine_grained::validate_bank(&accounts, total, true).unwrap();
+    let seen = safe_bank_fine_grained::validate_bank(&accounts, total, true);
     assert!(seen, "a validator saw money in flight");
     for worker in workers {
         worker.join().unwrap();
     }
-    let done = safe_bank_fine_grained::validate_bank(&accounts, total, true).unwrap();
+    let done = safe_bank_fine_grained::validate_bank(&accounts, total, true);
     assert!(done, "money was created or lost");
 }
 
@@ -268,29 +270,29 @@ fn the_two_step_transfer_is_found_to_expose_an_inconsistent_total() {
     assert!(message.contains("inconsistent total"), "{message}");
 }
 
-// The lesson functions one at a time, and what a panic in the middle of a transfer does to each
-// bank. Only `safe_bank` has `--panic-at`; for the others the test itself plays the dying worker.
+// The lesson functions one at a time, and what a panic in the middle of a transfer does: with no
+// lock (the test plays the dying worker) and with `poisoned_lock`'s one lock.
 
-/// A worker dies holding account 0's lock (or, unlocked, with account 0 debited), after taking
-/// $50 out of it and before putting them anywhere.
+/// A worker dies after taking $50 out of account 0 and before putting them anywhere.
 const LOST: i64 = 50;
 
-/// Each bank's `get_two_accounts`: a generator and an account count in, two accounts out.
-type Picker = fn(&mut StdRng, usize) -> (usize, usize);
+/// Each bank's `get_two_accounts`: an account count and a generator in, two accounts out.
+type Picker = fn(usize, &mut StdRng) -> (usize, usize);
 
 #[test]
 fn two_accounts_always_differ_and_cover_all_in_every_bank() {
-    let pickers: [Picker; 4] = [
+    let pickers: [Picker; 5] = [
         unsafe_bank::get_two_accounts,
         safe_bank::get_two_accounts,
         safe_bank_fine_grained::get_two_accounts,
+        poisoned_lock::get_two_accounts,
         deadlock::get_two_accounts,
     ];
     for pick in pickers {
         let mut rng = StdRng::seed_from_u64(3);
         let mut seen = [false; 6];
         for _ in 0..1000 {
-            let (a, b) = pick(&mut rng, 6);
+            let (a, b) = pick(6, &mut rng);
             assert_ne!(a, b);
             seen[a] = true;
             seen[b] = true;
@@ -310,17 +312,21 @@ fn every_transfer_skips_when_short_and_conserves_money() {
             assert_eq!((a[0].load(SeqCst), a[1].load(SeqCst)), (0, 50));
 
             let a = Mutex::new(vec![50, 0]);
-            safe_bank::do_transfer(&a, 0, 1, 60).unwrap();
+            safe_bank::do_transfer(&a, 0, 1, 60);
             assert_eq!(*a.lock().unwrap(), [50, 0]);
-            safe_bank::do_transfer(&a, 0, 1, 50).unwrap();
+            safe_bank::do_transfer(&a, 0, 1, 50);
             assert_eq!(*a.lock().unwrap(), [0, 50]);
+            poisoned_lock::do_transfer(&a, 1, 0, 60, false).unwrap();
+            assert_eq!(*a.lock().unwrap(), [0, 50]);
+            poisoned_lock::do_transfer(&a, 1, 0, 20, false).unwrap();
+            assert_eq!(*a.lock().unwrap(), [20, 30]);
 
             // Both directions: the fine-grained banks map the locks back to from/to.
             let a = [Mutex::new(0), Mutex::new(50)];
             let read = |a: &[Mutex<i64>; 2]| (*a[0].lock().unwrap(), *a[1].lock().unwrap());
-            safe_bank_fine_grained::do_transfer(&a, 1, 0, 60).unwrap();
+            safe_bank_fine_grained::do_transfer(&a, 1, 0, 60);
             assert_eq!(read(&a), (0, 50));
-            safe_bank_fine_grained::do_transfer(&a, 1, 0, 50).unwrap();
+            safe_bank_fine_grained::do_transfer(&a, 1, 0, 50);
             assert_eq!(read(&a), (50, 0));
 
             let graph = LockGraph::new();
@@ -350,8 +356,7 @@ fn without_a_lock_a_panic_poisons_nothing_and_the_money_is_just_gone() {
             assert!(died.join().unwrap());
             // Nobody is told: a worker carries on with every one of its transfers...
             let mut rng = StdRng::seed_from_u64(1);
-            let stop = AtomicBool::new(false);
-            unsafe_bank::do_bank_stuff(&accounts[..], total, 20, &mut rng, &stop);
+            unsafe_bank::do_bank_stuff(&accounts[..], total, 20, &mut rng);
             // ...and the money is gone for good.
             assert!(!unsafe_bank::validate_bank(&accounts[..], total, false));
             let left: i64 = accounts.iter().map(|a| a.load(SeqCst)).sum();
@@ -362,37 +367,31 @@ fn without_a_lock_a_panic_poisons_nothing_and_the_money_is_just_gone() {
 }
 
 #[test]
-fn a_panic_holding_an_account_lock_stops_the_fine_grained_workers() {
+fn a_panic_holding_the_lock_poisons_it_and_stops_the_other_workers() {
     shuttle::check_dfs(
         || {
-            let accounts = Arc::new(OPENING_BALANCES.map(Mutex::new));
+            let accounts = Arc::new(Mutex::new(OPENING_BALANCES.to_vec()));
             let total: i64 = OPENING_BALANCES.iter().sum();
             let dying = Arc::clone(&accounts);
             let died = thread::spawn(move || {
                 catch_unwind(AssertUnwindSafe(|| {
-                    let mut first = dying[0].lock().unwrap();
-                    *first -= LOST;
-                    panic!("the test's worker dies between a debit and its credit");
+                    poisoned_lock::do_transfer(&dying, 0, 1, LOST, true)
                 }))
                 .is_err()
             });
-            assert!(died.join().unwrap());
-            assert!(
-                accounts[0].lock().is_err(),
-                "the panic poisoned account 0's lock"
-            );
-            // The next worker stops cleanly at the poisoned lock (its first validation takes
-            // every lock), instead of panicking or carrying on.
+            assert!(died.join().unwrap(), "the worker died mid-transfer");
+            assert!(accounts.lock().is_err(), "the panic poisoned the lock");
+            // The next worker stops cleanly at the poisoned lock, instead of panicking or
+            // carrying on.
             let mut rng = StdRng::seed_from_u64(1);
-            let stop = AtomicBool::new(false);
-            let stopped =
-                safe_bank_fine_grained::do_bank_stuff(&accounts[..], total, 20, &mut rng, &stop);
-            assert!(matches!(stopped, Err(safe_bank_fine_grained::Poisoned)));
-            assert!(safe_bank_fine_grained::validate_bank(&accounts[..], total, false).is_err());
+            let stopped = poisoned_lock::do_bank_stuff(&accounts, total, 20, &mut rng, None);
+            assert!(matches!(stopped, Err(poisoned_lock::Poisoned)));
+            assert!(poisoned_lock::validate_bank(&accounts, total, false).is_err());
             // `into_inner` still reads the damage: the $50 in flight are missing.
             let left: i64 = accounts
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .iter()
-                .map(|a| *a.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
                 .sum();
             assert_eq!(left, total - LOST);
         },

@@ -7,8 +7,8 @@
 //!
 //! Run: `cargo run -p ch06-safety --bin deadlock`
 //!
-//! Copy: `cargo add anstream anstyle num-format rand@0.9` (and `OPENING_BALANCES` and the detector,
-//! `ch06-safety/src/lock_graph.rs`, from this crate)
+//! Copy: `cargo add anstream anstyle num-format rand@0.9` (and the detector,
+//! `ch06-safety/src/lock_graph.rs`, as a module)
 //!
 //! Expect: `All good`, `Starting transfers...`, then within a few milliseconds
 //! `ERROR: Deadlock! These threads wait for each other in a circle:` with one line per thread
@@ -24,34 +24,22 @@
 //! `diff safe_bank_fine_grained.rs deadlock.rs` shows the lost order and the detector.
 
 use std::process::ExitCode;
-use std::sync::PoisonError;
 use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering::Relaxed;
+use std::sync::{Mutex, PoisonError};
+use std::thread;
 use std::time::{Duration, Instant};
 
 use anstyle::{AnsiColor, Style};
-use ch06_safety::OPENING_BALANCES;
 use ch06_safety::lock_graph::{Cycle, Halt, LockGraph, Watched}; // New: the deadlock detector
 use clap::Parser;
 use clap::error::ErrorKind;
 use course_kit::cli::Seed;
-use course_kit::{fmt, interrupt, process};
+use course_kit::{fmt, process};
 use num_format::{Locale, ToFormattedString};
 use rand::Rng;
 
-// The program runs on std's threads and locks. `cargo test` also compiles this very file into
-// tests/model.rs with the model checker's (shuttle's) versions, which let it choose every thread
-// switch, as tokio's tests do with loom; that is why the lesson functions are `pub`. The bin is
-// never built as a test itself (`test = false` in Cargo.toml), so `cfg(test)` means "inside the
-// model". Copying this file? Keep the `not(test)` line, or `cargo add --dev shuttle`.
-#[cfg(test)]
-use shuttle::{sync::Mutex, thread};
-#[cfg(not(test))]
-use std::{sync::Mutex, thread};
-
-/// The inconsistent totals (the course prints them plain; red makes the flood readable).
-const ERROR: Style = AnsiColor::Red.on_default().bold();
-/// The consistent total.
+const ERROR: Style = AnsiColor::Red.on_default().bold(); // the course prints both plain
 const GOOD: Style = AnsiColor::Green.on_default();
 
 /// Five threads of transfers, one lock per account, locks taken in transfer order (a deadlock).
@@ -66,7 +54,7 @@ struct Args {
     threads: u64,
     /// Transfers per thread (the course makes 9,999)
     #[arg(long, value_name = "N", default_value_t = 9_999,
-          value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+          value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     transfers: u64,
     /// Do not yield the CPU between a transfer's debit and credit (the course's `sleep(0)`);
     /// races get rarer, not impossible
@@ -74,11 +62,8 @@ struct Args {
     no_yield: bool,
 }
 
-/// Whether a transfer yields the CPU between its debit and its credit, the course's `sleep(0)`:
-/// it invites the scheduler to run another thread while the money is in no account, which is what
-/// makes an unprotected transfer visible. Under a lock it changes nothing but the speed: whoever
-/// runs instead just waits for the lock. `--no-yield` clears it; a static, so that `do_transfer`
-/// keeps the course's signature.
+/// The course's `time.sleep(0)` mid-transfer: it lets another thread run while the money is in
+/// no account. A static, so that `do_transfer` keeps the course's arguments.
 static YIELD_MID_TRANSFER: AtomicBool = AtomicBool::new(true);
 
 /// New: how long a transfer sits on its first lock before asking for the second. Without it, a
@@ -88,9 +73,8 @@ const WINDOW: Duration = Duration::from_millis(2);
 
 fn main() -> ExitCode {
     course_kit::exit::quiet_broken_pipe();
-    // Ctrl-C sets this flag, which the workers check before each transfer, so an interrupted run
-    // still joins its threads and counts the money.
-    let stop = interrupt::flag();
+    // New: set by a worker that cannot go on, so that none goes on.
+    let stop = AtomicBool::new(false);
     let args = Args::parse();
     if args.threads < 2 {
         // New: one thread alone cannot deadlock here, and this demo must never quietly succeed.
@@ -103,8 +87,8 @@ fn main() -> ExitCode {
     YIELD_MID_TRANSFER.store(!args.no_yield, Relaxed);
     let seed = args.seed.value();
 
-    let accounts = OPENING_BALANCES.map(Mutex::new); // New: a lock per account owns its balance
-    let total: i64 = OPENING_BALANCES.iter().sum();
+    let accounts = create_accounts();
+    let total = accounts.iter().map(|a| *a.lock().unwrap()).sum();
     let graph = LockGraph::new(); // New: who holds which account, who waits for which
 
     let _ = validate_bank(&accounts, graph.watch(0), total, false); // New: no thread yet, so nothing is poisoned
@@ -115,7 +99,7 @@ fn main() -> ExitCode {
         let workers: Vec<_> = (1..=args.threads)
             .map(|worker| {
                 let mut rng = Seed::rng_for(seed, worker);
-                let (accounts, stop) = (&accounts, &*stop);
+                let (accounts, stop) = (&accounts, &stop);
                 let me = graph.watch(worker as usize); // New: each worker's name in the graph
                 s.spawn(move || {
                     let done = do_bank_stuff(accounts, me, total, args.transfers, &mut rng, stop);
@@ -166,8 +150,7 @@ fn main() -> ExitCode {
              it may be half updated.{ERROR:#}"
         );
     }
-    let interrupted = stop.load(Relaxed);
-    if failed || interrupted {
+    if failed {
         println!("Transfers stopped ({dt}) sec");
     } else {
         println!("Transfers complete ({dt}) sec");
@@ -182,14 +165,11 @@ fn main() -> ExitCode {
             let balances = accounts
                 .iter()
                 .map(|a| *a.lock().unwrap_or_else(PoisonError::into_inner));
-            report_balance(balances.sum(), total, false)
+            report(balances.sum(), total, false)
         }
     };
     if !consistent || failed {
         ExitCode::FAILURE
-    } else if interrupted {
-        interrupt::announce();
-        interrupt::exit_code()
     } else {
         ExitCode::SUCCESS
     }
@@ -209,7 +189,7 @@ pub fn do_bank_stuff(
         if stop.load(Relaxed) {
             break;
         }
-        let (from, to) = get_two_accounts(rng, OPENING_BALANCES.len());
+        let (from, to) = get_two_accounts(accounts.len(), rng);
         let amount = rng.random_range(1..=100);
         do_transfer(accounts, me, from, to, amount)?;
         validate_bank(accounts, me, total, true)?;
@@ -217,8 +197,15 @@ pub fn do_bank_stuff(
     Ok(())
 }
 
-/// Two different accounts out of `count`, chosen at random.
-pub fn get_two_accounts(rng: &mut impl Rng, count: usize) -> (usize, usize) {
+/// The course's six accounts, $44,500 in all, each with its own lock.
+fn create_accounts() -> Vec<Mutex<i64>> {
+    [5000, 10_000, 7500, 7000, 6000, 9000]
+        .map(Mutex::new)
+        .into()
+}
+
+/// Two different accounts of `count`, chosen at random.
+pub fn get_two_accounts(count: usize, rng: &mut impl Rng) -> (usize, usize) {
     let from = rng.random_range(0..count);
     let mut to = from;
     while to == from {
@@ -268,27 +255,22 @@ pub fn validate_bank(
         .map(|(account, lock)| me.lock(account, || lock.lock()))
         .collect::<Result<Vec<_>, _>>()?;
     let current = held.iter().map(|balance| **balance).sum();
-    Ok(report_balance(current, total, quiet))
+    Ok(report(current, total, quiet))
 }
 
-/// The course's two messages: ERROR when `current` is not `total`, else `All good` unless `quiet`.
-fn report_balance(current: i64, total: i64, quiet: bool) -> bool {
+/// The course's two messages.
+fn report(current: i64, total: i64, quiet: bool) -> bool {
+    let dollars = |n: i64| n.to_formatted_string(&Locale::en);
     if current != total {
+        let (current, total) = (dollars(current), dollars(total));
         anstream::println!(
-            "{ERROR}ERROR: Inconsistent account balance: ${} vs ${}{ERROR:#}",
-            current.to_formatted_string(&Locale::en),
-            total.to_formatted_string(&Locale::en)
+            "{ERROR}ERROR: Inconsistent account balance: ${current} vs ${total}{ERROR:#}"
         );
-        false
-    } else {
-        if !quiet {
-            anstream::println!(
-                "{GOOD}All good: Consistent account balance: ${}{GOOD:#}",
-                total.to_formatted_string(&Locale::en)
-            );
-        }
-        true
+    } else if !quiet {
+        let total = dollars(total);
+        anstream::println!("{GOOD}All good: Consistent account balance: ${total}{GOOD:#}");
     }
+    current == total
 }
 
 /// New: the circle, one line per thread.
