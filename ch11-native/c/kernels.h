@@ -52,8 +52,9 @@ float ch11_do_math_f32_avx2(double start, double num);
 float ch11_do_math_f32_avx512(double start, double num);
 float ch11_do_math_f32_neon(double start, double num);
 
-/* Benchmark only: `iters` rounds of 16 independent square roots per lane width, nothing else but
- * an add. Measures the square-root unit's throughput: the ceiling for any kernel above. */
+/* Benchmark only: `iters` rounds of 8 independent square-root chains at each vector width (8 x
+ * lanes square roots a round), nothing else but an add. Measures the square-root unit's
+ * throughput: the ceiling for any kernel above. */
 double ch11_sqrt_peak_scalar(uint64_t iters);
 double ch11_sqrt_peak_sse2(uint64_t iters);
 double ch11_sqrt_peak_avx2(uint64_t iters);

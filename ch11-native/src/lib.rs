@@ -4,17 +4,18 @@
 //! released (`nogil`) on one thread per CPU. Rust is already compiled and has no GIL, so the Rust
 //! port of that lesson is about what is left: calling C from Rust safely, keeping the loop inside
 //! native code (one call per thread, not one per item), using the CPU's vector instructions, and
-//! measuring honestly. The programs hold their own lessons (`src/bin/compute_native.rs` starts the
-//! threads that call C, `src/bin/hello_world.rs` declares and calls its C function, and
-//! `src/bin/overflow.rs` shows what the course's `int` and `float` do); this file holds what
-//! several of them, the tests and the benchmark use:
+//! measuring honestly. The programs hold their own lessons (`compute_native` starts the threads
+//! that call C, `hello_world` declares and calls its C function, `overflow` shows what the
+//! course's `int` and `float` do, `kernels` measures every kernel, `discarded_loop` shows the
+//! course's benchmark trap); this file holds what several of them, the tests and the benchmark use:
 //!
 //! - [`do_math`]: the course's loop in Rust, the baseline; [`Range`], its checked arguments;
 //!   [`closed_form`], the exact answer the tests check against.
 //! - [`Kernel`] and [`Native`]: the same loop in C (`c/kernels.c`, compiled by `build.rs` with the
 //!   `cc` crate): a scalar kernel that returns exactly what [`do_math`] returns, SIMD kernels
 //!   (SSE2, AVX2, AVX-512 on x86-64, NEON on AArch64, a portable one everywhere) picked at run
-//!   time, and the same loop in 32-bit floats ([`Native::run_f32`]).
+//!   time, and the same loop in 32-bit floats ([`Native::run_f32`]); [`parse_kernel`], the
+//!   `--kernel` flag of the programs that choose one.
 //!
 //! The kernels' `unsafe` is in the private `ffi` module of this file; the only other `unsafe` in the
 //! workspace is `hello_world`'s one call.
@@ -204,6 +205,19 @@ pub enum Kernel {
     Neon,
 }
 
+/// `--kernel`: `auto` is the widest kernel this machine can run ([`Native::best`]); a kernel it
+/// cannot run is refused (clap makes that a usage error, exit 2) before any C runs.
+pub fn parse_kernel(s: &str) -> Result<Native, String> {
+    if s == "auto" {
+        return Ok(Native::best());
+    }
+    let kernel = Kernel::from_name(s).ok_or_else(|| {
+        let names: Vec<&str> = Kernel::ALL.iter().map(|k| k.name()).collect();
+        format!("no kernel `{s}` (choose auto, {})", names.join(", "))
+    })?;
+    kernel.native().map_err(|e| e.to_string())
+}
+
 /// Why a kernel cannot run here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Unsupported(pub Kernel);
@@ -357,8 +371,9 @@ impl Native {
         ffi::do_math_f32(self, range)
     }
 
-    /// Benchmark probe: `iters` rounds of 8 independent square roots per lane at this kernel's
-    /// width (the scalar ones share one probe), nothing else but an add. Returns the probe's
+    /// Benchmark probe: `iters` rounds of 8 independent square-root chains at this kernel's width
+    /// (8 × lanes square roots a round; the scalar kernels share one probe), nothing else but an
+    /// add. Returns the probe's
     /// result (to keep it observable) — time it to get the square-root unit's throughput.
     pub fn sqrt_peak(self, iters: u64) -> f64 {
         ffi::sqrt_peak(self, iters)

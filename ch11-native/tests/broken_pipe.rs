@@ -8,4 +8,6 @@ fn a_closed_output_pipe_ends_the_program_quietly() {
     assert_quiet_on_broken_pipe("hello_world", &[]);
     assert_quiet_on_broken_pipe("overflow", &[]);
     assert_quiet_on_broken_pipe("compute_native", &["--num", "1000"]);
+    assert_quiet_on_broken_pipe("kernels", &["--num", "1000", "--rounds", "1"]);
+    assert_quiet_on_broken_pipe("discarded_loop", &["--num", "1000"]);
 }

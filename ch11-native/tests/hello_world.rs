@@ -39,7 +39,7 @@ fn a_nul_byte_in_the_name_is_refused_not_truncated() {
     assert_eq!(code, Some(1));
     assert_eq!(
         err,
-        "error: cannot greet: the name contains a NUL byte (at byte 2), which a C string cannot hold\n"
+        "error: a C string cannot hold a NUL: nul byte found in provided data at position: 2\n"
     );
     assert!(!out.contains("Hello"), "C never ran: {out:?}");
 }
@@ -48,10 +48,7 @@ fn a_nul_byte_in_the_name_is_refused_not_truncated() {
 fn invalid_utf8_is_refused() {
     let (out, err, code) = run(b"Sa\xffrah\n");
     assert_eq!(code, Some(1));
-    assert_eq!(
-        err,
-        "error: the name is not valid UTF-8 (bad byte at offset 2)\n"
-    );
+    assert_eq!(err, "error: stream did not contain valid UTF-8\n");
     assert!(!out.contains("Hello"));
 }
 
@@ -60,13 +57,20 @@ fn end_of_input_at_the_prompt_is_a_clean_error() {
     let (out, err, code) = run(b"");
     assert_eq!(code, Some(1));
     assert_eq!(out, "What is your name? ");
-    assert_eq!(
-        err,
-        "error: no name: standard input ended before a line was read\n"
-    );
+    assert_eq!(err, "error: no name: the input ended first\n");
 }
 
 #[test]
 fn bad_flags_exit_2() {
     testing::assert_bad_flags("hello_world", &[&["--nope"], &["--version=3"]]);
+}
+
+#[test]
+fn help_and_version() {
+    let (out, _, code) = testing::output(testing::command("hello_world").arg("--help"));
+    assert_eq!(code, Some(0));
+    assert!(out.starts_with("Greets you from C.\n"), "{out}");
+    let (out, _, code) = testing::output(testing::command("hello_world").arg("-V"));
+    assert_eq!(code, Some(0));
+    assert!(out.starts_with("ch11-native "), "{out}");
 }
