@@ -7,24 +7,12 @@
 //!
 //! Run: `cargo bench -p ch04-asyncio --bench ch04`   (about 30 s)
 //!
-//! The scrapers are run as the real release binaries (cargo builds them for benchmarks), each with
-//! its own embedded site, and their own `Done in … sec.` figure is used. The loop is timed
-//! in-process: the two loop programs' own files are compiled into this bench, so it calls the
-//! very `workload` functions the binaries run, on the executor each binary uses (and tokio's
-//! multi-thread runtime for comparison).
+//! Every program is run as the real release binary (cargo builds them for benchmarks), and the
+//! time it prints itself is used: `Done in … sec.` for the scrapers (each with its own embedded
+//! site), `App exiting, total time: … sec.` for the loops (their runtime's start included, as
+//! the course's `new_event_loop` is in its time).
 
 use std::process::Command;
-use std::time::{Duration, Instant};
-
-// Each program's `main` and flags go unused here: only its `workload` is timed.
-#[allow(dead_code)]
-#[path = "../src/bin/loop_program.rs"]
-mod loop_program;
-#[allow(dead_code)]
-#[path = "../src/bin/loop_program_uv.rs"]
-mod loop_program_uv;
-
-use loop_program::{ACTIONS, Tally};
 
 const SCRAPE_RUNS: usize = 3;
 const LOOP_RUNS: usize = 7;
@@ -77,83 +65,50 @@ fn scrapers() {
     );
 }
 
-/// Nanoseconds this thread has spent on a CPU (Linux; `None` elsewhere). On a busy machine the
-/// wall time includes waiting for a core; this does not, so it shows what a quiet machine gives.
-fn thread_cpu_ns() -> Option<u64> {
-    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    stat.split_whitespace().next()?.parse().ok()
-}
-
-/// Best wall time and best on-CPU time of this thread over `LOOP_RUNS` runs.
-fn time_loop(run: impl Fn() -> (Tally, Tally)) -> (Duration, Option<Duration>) {
-    let (mut best, mut best_cpu) = (Duration::MAX, None::<Duration>);
-    for _ in 0..LOOP_RUNS {
-        let (t0, c0) = (Instant::now(), thread_cpu_ns());
-        let (produced, processed) = std::hint::black_box(run());
-        let (dt, c1) = (t0.elapsed(), thread_cpu_ns());
-        assert!(
-            produced == processed && processed.items == ACTIONS,
-            "{produced:?} {processed:?}"
-        );
-        best = best.min(dt);
-        if let (Some(c0), Some(c1)) = (c0, c1) {
-            let cpu = Duration::from_nanos(c1 - c0);
-            best_cpu = Some(best_cpu.map_or(cpu, |b| b.min(cpu)));
-        }
-    }
-    (best, best_cpu)
+/// Runs a loop binary and returns the total time it reports (`App exiting, total time: X sec.`).
+fn loop_once(exe: &str) -> f64 {
+    let out = Command::new(exe)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {exe}: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{exe} failed: {stdout}");
+    assert!(
+        stdout.starts_with("Running standard loop with 500,000 actions."),
+        "{stdout}"
+    );
+    stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("App exiting, total time: "))
+        .and_then(|s| s.strip_suffix(" sec."))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no total time: {stdout}"))
 }
 
 fn event_loops() {
-    let n = ACTIONS;
-    let tokio_ct = time_loop(|| {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .expect("tokio runtime");
-        rt.block_on(loop_program::workload(n))
-            .expect("no task failed")
-    });
-    let tokio_mt = time_loop(|| {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .build()
-            .expect("tokio runtime");
-        rt.block_on(loop_program::workload(n))
-            .expect("no task failed")
-    });
-    let smol = time_loop(|| {
-        let ex = smol::LocalExecutor::new();
-        let (p, c) =
-            smol::block_on(ex.run(loop_program_uv::workload(&ex, n))).expect("no task failed");
-        // The same struct, declared in each program's own file.
-        let tally = |t: loop_program_uv::Tally| Tally {
-            items: t.items,
-            sum: t.sum,
-        };
-        (tally(p), tally(c))
-    });
-
-    println!("The 500,000-action loop (best of {LOOP_RUNS} runs)");
-    println!("| executor                             | wall (s) | on-CPU (s) | vs asyncio 2.9 s |");
-    println!("|--------------------------------------|---------:|-----------:|-----------------:|");
-    for (name, (d, cpu)) in [
-        ("tokio current-thread (loop_program)", tokio_ct),
-        ("smol LocalExecutor (loop_program_uv)", smol),
-        ("tokio multi-thread (for comparison)", tokio_mt),
-    ] {
-        let s = d.as_secs_f64();
-        // The multi-thread runtime works on other threads: this thread's CPU time says nothing.
-        let cpu = match cpu {
-            Some(c) if !name.contains("multi") => format!("{:10.3}", c.as_secs_f64()),
-            _ => format!("{:>10}", "n/a"),
-        };
-        println!("| {name:<36} | {s:8.3} | {cpu} | {:15.0}× |", 2.9 / s);
-    }
-    println!("| Python asyncio (course, measured)    |    2.9   |            |               1× |");
-    println!("| Python uvloop (course, measured)     |    1.6   |            |             1.8× |");
     println!(
-        "(on-CPU: the time this thread actually ran; on a busy machine wall time also counts waiting for a core)"
+        "The 500,000-action loop (best of {LOOP_RUNS} runs of each binary, its own total time)"
     );
-    let worst = tokio_ct.0.max(smol.0).as_secs_f64();
+    println!("| executor                             | time (s) | vs asyncio 2.9 s |");
+    println!("|--------------------------------------|---------:|-----------------:|");
+    let mut worst = 0.0_f64;
+    for (name, exe) in [
+        (
+            "tokio current-thread (loop_program)",
+            env!("CARGO_BIN_EXE_loop_program"),
+        ),
+        (
+            "smol LocalExecutor (loop_program_uv)",
+            env!("CARGO_BIN_EXE_loop_program_uv"),
+        ),
+    ] {
+        let best = (0..LOOP_RUNS)
+            .map(|_| loop_once(exe))
+            .fold(f64::INFINITY, f64::min);
+        worst = worst.max(best);
+        println!("| {name:<36} | {best:8.3} | {:15.0}× |", 2.9 / best);
+    }
+    println!("| Python asyncio (course, measured)    |    2.9   |               1× |");
+    println!("| Python uvloop (course, measured)     |    1.6   |             1.8× |");
     println!(
         "target: under 0.1 s on both loop_program executors: {}",
         if worst < 0.1 { "met" } else { "NOT met" }
