@@ -48,6 +48,9 @@ fn bad_flags_exit_2_with_one_line() {
         &[
             &["--time-scale", "fast"][..],
             &["--seed", "-1"],
+            &["--items", "0"],
+            &["--items", "1001"],
+            &["--items", "99999999999"],
             &["--nope"],
         ],
     );

@@ -1,39 +1,36 @@
-//! Two producers make 20 items each while one consumer processes all 40, concurrently, on one
-//! thread.
+//! Two producers and one consumer pass 40 items through a queue, concurrently, on one thread.
 //!
-//! Ports: `src/04-asyncio/producer_consumer/prod_async/async_program.py`
+//! Ports: [`producer_consumer/prod_async/async_program.py`](https://github.com/talkpython/async-techniques-python-course/blob/master/src/04-asyncio/producer_consumer/prod_async/async_program.py)
 //!
 //! Run: `cargo run -p ch04-asyncio --bin async_program`
 //!
-//! Copy: `cargo add tokio rand anstream anstyle --features tokio/rt,tokio/macros,tokio/time,tokio/sync`
+//! Copy: `cargo add tokio rand@0.9 anstream anstyle --features tokio/rt,tokio/macros,tokio/time,tokio/sync`
 //!
-//! Expect: yellow ` -- generated item` lines from both producers interleaved with cyan
-//! ` +++ Processed value` lines; each item is processed soon after it is made (ages well under a
-//! second, where `sync_program` reached ~20 s), and the whole run takes ~20 s instead of ~30 s
-//! for half the items (`--time-scale 0.01` for 0.2 s). Ctrl-C stops it with its total time and
-//! exit code 130.
+//! Expect: the two producers' yellow ` -- generated item` lines interleaved with cyan ` +++
+//! Processed value` lines aged well under a second (`sync_program` reached ~20 s); ~20 s in all
+//! for twice the items (`--time-scale 0.01` for 0.2 s).
 //!
-//! Python vs Rust: an `async fn` call builds a future that does nothing until it is polled;
-//! `tokio::spawn` (asyncio's `create_task`) hands it to the runtime, which polls it. The channel
-//! replaces `asyncio.Queue`: `recv().await` waits without polling, like `await queue.get()`.
+//! Python vs Rust: an `async fn` call builds a future that does nothing until polled; the
+//! runtime's `spawn` (`create_task`) makes it a task that the runtime polls. Lines marked
+//! `// New:` differ from `sync_program.rs`.
 
-use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anstyle::{AnsiColor, Style};
 use clap::Parser;
 use course_kit::cli::{Seed, TimeScale};
-use course_kit::{fmt, interrupt};
+use course_kit::fmt;
 use rand::Rng;
 use rand::rngs::StdRng;
-use tokio::sync::mpsc;
+use tokio::runtime::Builder; // New
+use tokio::sync::mpsc; // New: an async queue
 
 /// The course's colour for producers (colorama's Fore.YELLOW).
 const PRODUCER: Style = AnsiColor::Yellow.on_default();
 /// The course's colour for the consumer (Fore.CYAN).
 const CONSUMER: Style = AnsiColor::Cyan.on_default();
 
-/// Two producers and one consumer running concurrently on an async runtime.
+/// Two producers and one consumer, concurrently on one thread.
 #[derive(Parser, Debug)]
 #[command(version, long_about = None)]
 struct Args {
@@ -41,66 +38,44 @@ struct Args {
     time: TimeScale,
     #[command(flatten)]
     seed: Seed,
-    /// How many items each of the two producers makes
-    #[arg(long, value_name = "N", default_value_t = 20)]
+    /// How many items each producer makes
+    #[arg(long, value_name = "N", default_value_t = 20,
+          value_parser = clap::value_parser!(u64).range(1..=1000))]
     items: u64,
 }
 
 /// An item carries when it was made, so the consumer can say how long it waited.
 type Item = (u64, Instant);
 
-// `current_thread`: one thread runs every task, exactly like asyncio's event loop. All the
-// concurrency here comes from tasks taking turns while they sleep, not from parallelism.
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> ExitCode {
+fn main() -> std::io::Result<()> {
     course_kit::exit::quiet_broken_pipe();
     let args = Args::parse();
-    let second = args.time.secs(1.0);
-    let seed = args.seed.value();
+    let (second, seed) = (args.time.secs(1.0), args.seed.value());
+    let rng = |stream| Seed::rng_for(seed, stream);
+    // New: the event loop. One thread runs every task, as in asyncio: the concurrency comes from
+    // tasks taking turns while they wait, not from parallelism.
+    let event_loop = Builder::new_current_thread().enable_time().build()?;
+
     let t0 = Instant::now();
     println!("App started.");
+    // New: unbounded, like asyncio.Queue(): a producer never waits to put.
+    let (data, rx) = mpsc::unbounded_channel();
+    // New: each producer has its own random stream, so a seed repeats whatever the interleaving.
+    let task1 = event_loop.spawn(generate_data(args.items, data.clone(), rng(0), second));
+    let task2 = event_loop.spawn(generate_data(args.items, data, rng(1), second));
+    let task3 = event_loop.spawn(process_data(args.items * 2, rx, second));
 
-    // Unbounded like asyncio.Queue(): producers never wait to put.
-    let (tx, rx) = mpsc::unbounded_channel();
-    // Each producer has its own random stream, so a seed repeats a run whatever the interleaving.
-    let producer1 = tokio::spawn(generate_data(
-        args.items,
-        tx.clone(),
-        Seed::rng_for(seed, 0),
-        second,
-    ));
-    let producer2 = tokio::spawn(generate_data(
-        args.items,
-        tx,
-        Seed::rng_for(seed, 1),
-        second,
-    ));
-    let consumer = tokio::spawn(process_data(args.items * 2, rx, second));
+    // New: asyncio.gather, run until complete. Err only if a task panicked.
+    let final_task = async { tokio::try_join!(task1, task2, task3) };
+    event_loop.block_on(final_task)?;
 
-    // asyncio.gather: wait for all three. Ctrl-C is one more future to race against them.
-    let all = async { tokio::join!(producer1, producer2, consumer) };
-    let code = tokio::select! {
-        (p1, p2, c) = all => {
-            if p1.is_err() || p2.is_err() || c.is_err() {
-                course_kit::exit::report(Err(anyhow::anyhow!("a task failed")))
-            } else {
-                ExitCode::SUCCESS
-            }
-        }
-        Ok(()) = tokio::signal::ctrl_c() => {
-            interrupt::announce();
-            interrupt::exit_code()
-        }
-    };
-
-    println!(
-        "App exiting, total time: {} sec.",
-        fmt::secs(t0.elapsed().as_secs_f64())
-    );
-    code
+    let dt = t0.elapsed().as_secs_f64();
+    println!("App exiting, total time: {} sec.", fmt::secs(dt));
+    Ok(()) // New
 }
 
-/// Sends `num` items, pausing 0.5–1.5 `second`s after each.
+/// Makes `num` items, pausing 0.5–1.5 `second`s after each.
+// New: async, and it sends into the queue instead of appending to a list.
 async fn generate_data(
     num: u64,
     data: mpsc::UnboundedSender<Item>,
@@ -108,26 +83,31 @@ async fn generate_data(
     second: Duration,
 ) {
     for idx in 1..=num {
-        if data.send((idx * idx, Instant::now())).is_err() {
-            return; // the consumer has gone away
+        let item = idx * idx;
+        if data.send((item, Instant::now())).is_err() {
+            return; // New: the consumer is gone, so nobody wants the rest
         }
+
         anstream::println!("{PRODUCER} -- generated item {idx}{PRODUCER:#}");
-        // An async sleep: this task waits, the others run.
-        tokio::time::sleep(second.mul_f64(rng.random_range(0.5..1.5))).await;
+        // New: an async sleep: this task waits, the others run.
+        tokio::time::sleep(second.mul_f64(rng.random::<f64>() + 0.5)).await;
     }
 }
 
-/// Receives `num` items, pausing half a `second` after each.
+/// Processes `num` items, pausing half a `second` after each.
+// New: async, and it waits on the queue for each item.
 async fn process_data(num: u64, mut data: mpsc::UnboundedReceiver<Item>, second: Duration) {
-    for _ in 0..num {
-        // Waits here, without spinning, until a producer has sent something.
-        let Some((value, made)) = data.recv().await else {
-            break; // both producers have finished and the channel is empty
+    let mut processed = 0;
+    while processed < num {
+        let Some(item) = data.recv().await else {
+            break; // New: both producers are done and the queue is empty
         };
-        anstream::println!(
-            "{CONSUMER} +++ Processed value {value} after {:.2} sec.{CONSUMER:#}",
-            made.elapsed().as_secs_f64()
-        );
-        tokio::time::sleep(second / 2).await;
+
+        processed += 1;
+        let (value, t) = item;
+        let dt = t.elapsed().as_secs_f64();
+
+        anstream::println!("{CONSUMER} +++ Processed value {value} after {dt:.2} sec.{CONSUMER:#}");
+        tokio::time::sleep(second / 2).await; // New: an async sleep
     }
 }
