@@ -1,13 +1,14 @@
 //! Chapter 4 of the course, async and await, on tokio. Each program is whole in its own file,
-//! `src/bin/<python name>.rs`, and reads as a lesson on its own; this library holds no code.
+//! `src/bin/<python name>.rs`, and reads as a lesson on its own; this library holds no code. The
+//! chapter's README.md has the table, the longer explanations and the speed figures.
 //!
 //! - `simple_gen`: a generator is a restartable function (an `Iterator`); `async_stream` is its
 //!   async twin (a `Stream`, consumed with `while let Some(x) = stream.next().await`).
 //! - `sync_program` → `async_program`: a producer and a consumer, blocking, then as tasks sharing
-//!   one thread through a channel.
-//! - `loop_program` / `loop_program_uv`: one workload, two executors. The files differ only in the
-//!   lines `loop_program_uv` marks `// New:`; `diff` them.
-//! - `sync_scrape` / `async_scrape`: the same scraper, blocking and then async with every
+//!   one thread through a channel; `async_program` marks its changed lines `// New:`.
+//! - `loop_program` → `loop_program_uv`: one workload, two executors (tokio's, smol's); the
+//!   second marks the lines that change `// New:`.
+//! - `sync_scrape` → `async_scrape`: the same scraper, blocking and then async with every
 //!   download started at once; `async_scrape` marks its changed lines `// New:`.
 //! - `count_async`, `rand_async`, `lazy_futures`, `task_group`, `to_thread`, `async_files`: the
 //!   learner notes' concepts (gather, lazy futures, task groups versus gather, blocking calls,

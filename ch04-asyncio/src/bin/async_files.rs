@@ -1,22 +1,18 @@
 //! Writes three files concurrently with `tokio::fs`, reads them back concurrently, checks them
 //! and removes them: the analogue of the `aiofiles` package.
 //!
-//! Ports: no course file; the seed notes on async file access (aiofiles).
+//! Ports: no course file: the learner notes on async file access (aiofiles).
 //!
 //! Run: `cargo run -p ch04-asyncio --bin async_files -- --dir /tmp`
 //!
 //! Copy: `cargo add tokio anyhow num-format anstream anstyle --features tokio/rt,tokio/macros,tokio/fs,tokio/io-util`
 //!
-//! Expect: `Writing 3 files in DIR`, one line per file written (in whatever order they finish),
-//! `Reading them back`, one line per file with its line count, size and `contents OK`, then
-//! `Removed the 3 files.` A `--dir` that does not exist or is not writable ends with one
-//! `error:` line and exit code 1.
+//! Expect: `Writing 3 files in DIR`, a line per file written, `Reading them back`, a line per file
+//! with `contents OK`, then `Removed the 3 files.`; a bad `--dir` gets one `error:` line, exit 1.
 //!
-//! Python vs Rust: operating systems have no truly asynchronous regular-file API that tokio uses,
-//! so `tokio::fs` does what aiofiles does: each call runs the blocking `std::fs` call on a
-//! background thread (`spawn_blocking`) and returns a future. That keeps the event loop
-//! responsive; it does not make one file faster. Buffer writes (`BufWriter`): every unbuffered
-//! small write would be its own trip to that thread.
+//! Python vs Rust: like aiofiles, `tokio::fs` runs each blocking `std::fs` call on a background
+//! thread: the loop stays responsive, one file gets no faster. Buffer writes (`BufWriter`): each
+//! small unbuffered write would be its own trip to that thread.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -37,7 +33,7 @@ struct Args {
     dir: Option<PathBuf>,
     /// Lines written to each file
     #[arg(long, value_name = "N", default_value_t = 10_000,
-          value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     lines: u64,
 }
 

@@ -1,27 +1,18 @@
 //! Prints the Fibonacci numbers from an endless async generator (a `Stream`) that waits between
 //! its values, stopping after the first above 10,000: the async twin of `simple_gen`.
 //!
-//! Ports: no course file; the learner notes' async generators and `async for`, on the course's
-//! `src/04-asyncio/generator/simple_gen.py`
+//! Ports: no course file: the learner notes' async generators and `async for`, on `simple_gen.py`.
 //!
 //! Run: `cargo run -p ch04-asyncio --bin async_stream`
 //!
 //! Copy: `cargo add async-stream futures tokio --features tokio/rt,tokio/macros,tokio/time`
 //!
-//! Expect: the same `1, 1, 2, 3, 5, 8, … 6765, 10946, ` line as `simple_gen`, but one number
-//! every 0.1 s, because the generator sleeps (asynchronously) after each value; then `Done`.
-//! About 2 s (`--time-scale 0` for none). The 21st value is the last one asked for, so the
-//! generator never runs its 21st sleep: it is dropped where it stands, at its `yield`.
+//! Expect: `simple_gen`'s line, one number every 0.1 s, then `Done`; ~2 s (`--time-scale 0`: none).
+//! The generator never runs its 21st sleep: it is dropped where it stands, at its `yield`.
 //!
-//! Python vs Rust: Python writes `async def` with `yield` and consumes it with `async for`. Rust's
-//! own async generators (`async gen` blocks) exist only on nightly; what stable Rust has is the
-//! `Stream` trait (from `futures`), the async `Iterator`: `while let Some(x) = stream.next().await`
-//! is `async for`. Two ways to write one: the `async-stream` crate's `stream!` macro (tokio's
-//! project), used here, lets the body `yield` between `.await`s like the Python does, with its
-//! state in plain local variables; `futures::stream::unfold(state, |state| async { … })` needs no
-//! macro but threads the state by hand, as `simple_gen`'s `Iterator` does. The macro is chosen
-//! because it reads like the Python line for line. Like every future, a stream is lazy: nothing in
-//! the body runs until the consumer asks for the next value.
+//! Python vs Rust: stable Rust has no async generators; a `Stream` is the async `Iterator`, and
+//! `while let Some(x) = stream.next().await` is `async for`. The `stream!` macro lets the body
+//! `yield` between `.await`s like the Python; the README shows the macro-free alternative.
 
 use std::io::Write;
 use std::pin::pin;

@@ -1,22 +1,18 @@
 //! Shows that calling an async fn runs nothing, that `.await` runs it inline, and that
 //! `tokio::spawn` runs it concurrently, with a timestamp on every line.
 //!
-//! Ports: no course file; the seed notes on creating tasks versus awaiting a coroutine directly.
+//! Ports: no course file: the learner notes on creating tasks versus awaiting a coroutine.
 //!
 //! Run: `cargo run -p ch04-asyncio --bin lazy_futures`
 //!
 //! Copy: `cargo add tokio anstream anstyle --features tokio/rt,tokio/macros,tokio/time`
 //!
-//! Expect: four parts. (1) A future is created and dropped: its body never prints. (2) It is
-//! awaited: it runs right there, and `main` waits for it. (3) Two futures awaited one after the
-//! other take two sleeps (~2 s). (4) Two spawned tasks start at once while `main` carries on, and
-//! take one sleep (~1 s) together.
+//! Expect: (1) a future created and dropped never prints; (2) an awaited one runs right there;
+//! (3) two awaited in turn take two sleeps (~2 s); (4) two spawned tasks take one (~1 s).
 //!
-//! Python vs Rust: in Python, `await coro()` also runs the coroutine inline without giving the
-//! loop a chance to run anything else, and `create_task` schedules it. The difference is before
-//! that: a Rust future does not even start until it is polled (Python prints "coroutine was never
-//! awaited" for a forgotten one; Rust warns at compile time, `unused_must_use`), and dropping a
-//! future or an aborted task's future cancels it on the spot.
+//! Python vs Rust: a called coroutine does not start either (Python warns "never awaited" at run
+//! time, Rust at compile time). The difference: a Rust future is a plain value that nothing
+//! schedules but a poll (`.await`, `join!`, or the runtime after `spawn`); dropping it cancels it.
 
 use std::fmt::Display;
 use std::time::{Duration, Instant};

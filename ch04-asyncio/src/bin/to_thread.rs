@@ -1,23 +1,19 @@
 //! Runs a blocking call from async code twice: inline, which freezes every other task, and with
 //! `spawn_blocking`, which keeps the runtime responsive (Python's `asyncio.to_thread`).
 //!
-//! Ports: no course file; the seed notes on `asyncio.to_thread`.
+//! Ports: no course file: the learner notes on `asyncio.to_thread`.
 //!
 //! Run: `cargo run -p ch04-asyncio --bin to_thread`
 //!
 //! Copy: `cargo add tokio anstream anstyle --features tokio/rt,tokio/macros,tokio/time`
 //!
-//! Expect: a ticker task prints a tick every 0.1 s. Part 1 calls a 1 s blocking function straight
-//! from async code: no tick appears during that second. Part 2 runs the same function with
-//! `tokio::task::spawn_blocking`: the ticks keep coming (~10) while it runs. Each part ends with
-//! how many ticks happened during the blocking call.
+//! Expect: a tick every 0.1 s; none while the 1 s blocking call runs inline (part 1), ~10 while
+//! it runs under `spawn_blocking` (part 2). Each part ends with its count of ticks.
 //!
-//! Python vs Rust: the same rule holds in both: a blocking call inside a task blocks the thread
-//! that runs the loop. `spawn_blocking` moves the call to tokio's separate pool of blocking
-//! threads and gives back a future for its result, exactly like `to_thread`. Rust has no GIL, so
-//! CPU-heavy work sent there really runs in parallel (for lots of it, prefer rayon).
+//! Python vs Rust: the same rule: a blocking call in a task blocks the loop's thread.
+//! `spawn_blocking` runs it on tokio's pool of blocking threads, like `to_thread`; with no GIL,
+//! CPU-heavy work there really runs in parallel (for lots of it, prefer rayon).
 
-use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -51,7 +47,7 @@ fn ticks_between(ticks: &Mutex<Vec<Instant>>, from: Instant, to: Instant) -> usi
 }
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> ExitCode {
+async fn main() -> Result<(), tokio::task::JoinError> {
     course_kit::exit::quiet_broken_pipe();
     let args = Args::parse();
     let t0 = Instant::now();
@@ -89,17 +85,11 @@ async fn main() -> ExitCode {
 
     println!("2. the same function with spawn_blocking (asyncio.to_thread):");
     let start = Instant::now();
-    let result = tokio::task::spawn_blocking(move || blocking_io(block)).await;
+    // Err only if the blocking call panicked, as `await asyncio.to_thread(f)` raises what f raised.
+    let result = tokio::task::spawn_blocking(move || blocking_io(block)).await?;
     let end = Instant::now();
     let live = ticks_between(&ticks, start, end);
     ticker.abort();
-    match result {
-        Ok(result) => {
-            println!("   {result}; ticks during the call: {live}");
-            ExitCode::SUCCESS
-        }
-        Err(err) => {
-            course_kit::exit::report(Err(anyhow::anyhow!("the blocking task failed: {err}")))
-        }
-    }
+    println!("   {result}; ticks during the call: {live}");
+    Ok(())
 }
