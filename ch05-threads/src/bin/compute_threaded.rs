@@ -89,6 +89,6 @@ fn time_one_thread(num: u64) -> f64 {
     let t0 = Instant::now();
     std::hint::black_box(do_math(0, num)); // a result nobody reads lets the loop be deleted
     let one = t0.elapsed().as_secs_f64();
-    println!("One thread first, for the factor: {} sec.", secs(one));
+    println!("One thread first, for the factor: {one:.2} sec.");
     one
 }
