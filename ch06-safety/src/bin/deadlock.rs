@@ -1,27 +1,18 @@
-//! The fine-grained bank without the lock ordering: each transfer locks its source account, then
-//! its destination, so two transfers going opposite ways each hold one lock and wait forever for
-//! the other. Here a detector spots the circle and the program reports it instead of hanging.
+//! The fine-grained bank without the lock ordering: two transfers going opposite ways each hold
+//! one lock and wait for the other's; a detector spots the circle and reports it, never hanging.
 //!
-//! Ports: the deadlock the course shows by removing the ordering from
-//! `src/06-thread-safety/safe_bank_fine_grained.py`
+//! Ports: the deadlock the course shows by dropping the order from <https://github.com/talkpython/async-techniques-python-course/blob/master/src/06-thread-safety/safe_bank_fine_grained.py>
 //!
 //! Run: `cargo run -p ch06-safety --bin deadlock`
 //!
-//! Copy: `cargo add anstream anstyle num-format rand@0.9` (and the detector,
-//! `ch06-safety/src/lock_graph.rs`, as a module)
+//! Copy: `cargo add anstream anstyle num-format rand@0.9`, and `src/lock_graph.rs` as a module
 //!
-//! Expect: `All good`, `Starting transfers...`, then within a few milliseconds
-//! `ERROR: Deadlock! These threads wait for each other in a circle:` with one line per thread
+//! Expect: `ERROR: Deadlock! These threads wait for each other in a circle:`, a line per thread
 //! (`worker 2 holds account 4 and waits for account 1, held by worker 5`), `Transfers stopped`,
-//! a final `All good` (no money was moved by a stuck transfer) and exit code 1. A short sleep
-//! between the two locks makes the deadlock happen on every run instead of once in a blue moon.
+//! `All good` (a stuck transfer moved no money), exit code 1; a 2 ms pause makes it every run.
 //!
-//! Python vs Rust: nothing stops either language from taking locks in different orders; a real
-//! deadlock in either would just hang. Rust's `Mutex::lock` has no timeout; the detector here
-//! (`ch06_safety::lock_graph`) checks a wait-for graph before each wait, which is how databases
-//! find deadlocks.
-//!
-//! `diff safe_bank_fine_grained.rs deadlock.rs` shows the lost order and the detector.
+//! Python vs Rust: both would just hang; `Mutex::lock` has no timeout, so the detector checks a
+//! wait-for graph before each wait, as databases do. `// New:` vs `safe_bank_fine_grained.rs`.
 
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;

@@ -72,7 +72,7 @@ fn main() -> ExitCode {
     let (seed, transfers) = (args.seed.value(), args.transfers);
 
     let accounts = create_accounts();
-    let total = accounts.lock().unwrap().iter().sum(); // New
+    let total = accounts.lock().unwrap().iter().sum();
 
     validate_bank(&accounts, total, false).ok(); // New: nothing is poisoned yet
     println!("Starting transfers...");
@@ -121,11 +121,12 @@ fn main() -> ExitCode {
         let accounts = accounts.lock().unwrap_or_else(PoisonError::into_inner);
         report(accounts.iter().sum(), total, false);
     }
+    // New: a run that lost a worker says so in its exit code.
     if failed {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
-    } // New
+    }
 }
 
 pub fn do_bank_stuff(
@@ -147,7 +148,7 @@ pub fn do_bank_stuff(
 
 /// The course's six accounts, $44,500 in all, and the course's `transfer_lock`.
 fn create_accounts() -> Mutex<Vec<i64>> {
-    Mutex::new(vec![5000, 10_000, 7500, 7000, 6000, 9000]) // New: the lock owns them
+    Mutex::new(vec![5000, 10_000, 7500, 7000, 6000, 9000])
 }
 
 pub fn do_transfer(
