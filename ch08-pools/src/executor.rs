@@ -24,27 +24,25 @@
 //! | [`ThreadPoolExecutor`] | one of N named OS threads of this process | blocking I/O (downloads, files) |
 //! | [`ProcessPoolExecutor`] | one of N worker processes ([`procspawn`]) | isolation: a crash, an `abort`, a leak stays in one worker |
 //! | [`RayonExecutor`] | rayon's work-stealing pool | CPU-bound work; with `par_iter` you rarely need `submit` at all |
+//! | [`PoolExecutor`] | any of the three, picked at run time | a program that lets its user choose |
 //!
 //! The API asks for the strictest rules of the three, so that switching pools never breaks the
-//! code that submits: the task is a plain `fn` (not a closure: a closure's captures cannot be
-//! sent to another process) and its argument and result are [`Portable`]: serde-serialisable,
-//! like Python's picklable.
+//! code that submits: the task is a plain `fn` (a closure's captures cannot be sent to another
+//! process) and its argument and result are [`Portable`]: serde-serialisable, like Python's
+//! picklable.
 //!
-//! Every executor also notes when each task started and finished ([`Executor::run_log`]), as
-//! seen from this process, for a chart of what ran when; the tasks themselves know nothing of it.
-//!
-//! This module depends on std, serde, procspawn and rayon only, so that it can be copied whole
+//! The module depends on std, serde, procspawn and rayon only, so that it can be copied whole
 //! into another project (`mod executor;`).
 
 use std::io;
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
 
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 /// What a task may take and return: it must be able to cross a process boundary.
 pub trait Portable: Serialize + DeserializeOwned + Send + 'static {}
@@ -57,9 +55,6 @@ pub trait Executor {
 
     /// Waits until every submitted task has finished, then stops the workers.
     fn shutdown(self);
-
-    /// A handle on the pool's record of when each task ran; it stays readable after `shutdown`.
-    fn run_log(&self) -> RunLog;
 }
 
 /// Why a task gave no result.
@@ -104,47 +99,28 @@ impl<R> TaskFuture<R> {
     }
 }
 
-/// When one task ran, as this process saw it: from the moment a worker took it to the moment its
-/// result was back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Ran {
-    /// A worker took the task.
-    pub started: Instant,
-    /// Its result (or its failure) was back.
-    pub finished: Instant,
+/// Python's `multiprocessing.current_process()`: who runs the code that asks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Process {
+    /// This process's ID.
+    pub pid: u32,
+    /// `SpawnProcess-N` in the N-th worker process of a [`ProcessPoolExecutor`]; elsewhere the
+    /// current thread's name (`ThreadPoolExecutor-0_1`, `rayon-worker-0`, `main`).
+    pub name: String,
 }
 
-/// The times of every task submitted to one executor, in submission order (`None` for a task
-/// that has not finished). Cloning it gives another handle on the same record.
-#[derive(Debug, Clone, Default)]
-pub struct RunLog(Arc<Mutex<Vec<Option<Ran>>>>);
+/// Where a worker process finds its name: the pool sets it for each worker it starts.
+const PROCESS_NAME: &str = "EXECUTOR_PROCESS_NAME";
 
-impl RunLog {
-    /// Every task's times so far, in submission order.
-    pub fn times(&self) -> Vec<Option<Ran>> {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
-
-    /// Makes room for one more task; returns its place.
-    fn open(&self) -> usize {
-        let mut log = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        log.push(None);
-        log.len() - 1
-    }
-
-    /// Runs a task's work, noting when it started and finished.
-    fn time<T>(&self, slot: usize, work: impl FnOnce() -> T) -> T {
-        let started = Instant::now();
-        let out = work();
-        let finished = Instant::now();
-        let mut log = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(entry) = log.get_mut(slot) {
-            *entry = Some(Ran { started, finished });
-        }
-        out
+/// Who runs this code: see [`Process`].
+pub fn current_process() -> Process {
+    let name = std::env::var(PROCESS_NAME).unwrap_or_else(|_| {
+        let thread = thread::current();
+        thread.name().unwrap_or("unnamed thread").to_owned()
+    });
+    Process {
+        pid: std::process::id(),
+        name,
     }
 }
 
@@ -152,7 +128,8 @@ impl RunLog {
 /// thread (or, in rayon, the whole program: rayon aborts on a panic in `spawn`).
 fn run_caught<A, R>(task: fn(A) -> R, arg: A) -> Result<R, TaskError> {
     panic::catch_unwind(AssertUnwindSafe(|| task(arg))).map_err(|payload| {
-        // A panic carries a `&str` or a `String`, or, rarely, something else.
+        // A panic carries a `&str` or a `String`. (Read here, not with a shared helper, so that
+        // this module copies alone.)
         let msg = payload
             .downcast_ref::<&str>()
             .map(|s| (*s).to_owned())
@@ -162,82 +139,56 @@ fn run_caught<A, R>(task: fn(A) -> R, arg: A) -> Result<R, TaskError> {
     })
 }
 
-type Job = Box<dyn FnOnce() + Send>;
+type Job<S> = Box<dyn FnOnce(&S) + Send>;
 
-/// N named threads taking jobs from one shared queue: the classic thread pool, in 30 lines.
+/// Named threads taking jobs from one shared queue, each holding its own `S` (nothing for a
+/// thread pool, a worker process for a process pool): the classic thread pool, in 30 lines.
 #[derive(Debug)]
-pub struct ThreadPoolExecutor {
-    jobs: Option<Sender<Job>>,
+struct Workers<S> {
+    jobs: Option<Sender<Job<S>>>,
     threads: Vec<JoinHandle<()>>,
-    log: RunLog,
 }
 
-impl ThreadPoolExecutor {
-    /// Starts `size` threads named `pool-thread-0`, `pool-thread-1`, ...
-    pub fn new(size: usize) -> io::Result<Self> {
-        Self::named(size, "pool-thread")
-    }
-
-    fn named(size: usize, name: &str) -> io::Result<Self> {
-        let (jobs, queue) = mpsc::channel::<Job>();
+impl<S: Send + 'static> Workers<S> {
+    /// One thread per `(name, state)`.
+    fn start(workers: Vec<(String, S)>) -> io::Result<Self> {
+        let (jobs, queue) = mpsc::channel::<Job<S>>();
         // std's Receiver has one owner; a Mutex lets the workers take turns at it.
         let queue = Arc::new(Mutex::new(queue));
-        let threads = (0..size)
-            .map(|i| {
-                let queue = Arc::clone(&queue);
-                thread::Builder::new()
-                    .name(format!("{name}-{i}"))
-                    .spawn(move || {
-                        loop {
-                            // The guard is a temporary: the lock is held while taking a job,
-                            // not while running it, so the other workers are not kept waiting.
-                            let next = queue.lock().unwrap_or_else(PoisonError::into_inner).recv();
-                            match next {
-                                Ok(job) => job(),
-                                Err(_) => break, // the pool was shut down and the queue is empty
-                            }
-                        }
-                    })
+        let threads = workers.into_iter().map(|(name, state)| {
+            let queue = Arc::clone(&queue);
+            thread::Builder::new().name(name).spawn(move || {
+                loop {
+                    // The guard is a temporary: the lock is held while taking a job, not while
+                    // running it, so the other workers are not kept waiting.
+                    let next = queue.lock().unwrap_or_else(PoisonError::into_inner).recv();
+                    match next {
+                        Ok(job) => job(&state),
+                        Err(_) => break, // the pool was shut down and the queue is empty
+                    }
+                }
             })
-            .collect::<io::Result<_>>()?;
-        Ok(ThreadPoolExecutor {
+        });
+        let threads = threads.collect::<io::Result<_>>()?;
+        Ok(Workers {
             jobs: Some(jobs),
             threads,
-            log: RunLog::default(),
         })
     }
 
-    /// Queues `work`, which sends its own answer to its future.
-    fn run(&self, work: impl FnOnce() + Send + 'static) {
+    /// Queues `job`, which sends its own answer to its future.
+    fn run(&self, job: impl FnOnce(&S) + Send + 'static) {
         if let Some(jobs) = &self.jobs {
             // Sending fails only if every worker thread is gone; the future then says so.
-            let _ = jobs.send(Box::new(work));
+            let _ = jobs.send(Box::new(job));
         }
     }
 }
 
-impl Executor for ThreadPoolExecutor {
-    fn submit<A: Portable, R: Portable>(&self, task: fn(A) -> R, arg: A) -> TaskFuture<R> {
-        let (tx, future) = TaskFuture::channel();
-        let (log, slot) = (self.log.clone(), self.log.open());
-        self.run(move || {
-            let _ = tx.send(log.time(slot, || run_caught(task, arg)));
-        });
-        future
-    }
-
-    fn shutdown(self) {
-        drop(self); // Drop does the work, so that an early return waits too.
-    }
-
-    fn run_log(&self) -> RunLog {
-        self.log.clone()
-    }
-}
-
-impl Drop for ThreadPoolExecutor {
+impl<S> Drop for Workers<S> {
+    // Closing the queue lets each worker finish what is queued, then leave its loop; so
+    // dropping the pool (also on an early return) waits for every task.
     fn drop(&mut self) {
-        // Closing the queue lets each worker finish what is queued, then leave its loop.
         self.jobs = None;
         for thread in self.threads.drain(..) {
             let _ = thread.join();
@@ -245,72 +196,77 @@ impl Drop for ThreadPoolExecutor {
     }
 }
 
-/// A pool of worker processes (procspawn's `Pool`): each task's argument is serialised, sent to a
-/// worker process running this same executable, and its result serialised back.
-///
-/// procspawn restarts a worker that dies, so one crash costs one task, not the pool. Dropping the
-/// executor kills its workers, so none outlive the program.
-///
-/// A task that panics takes its worker process down with it (procspawn lets the panic end the
-/// worker rather than leave it in an unknown state); the panic message is on the worker's
-/// stderr, which is ours.
+/// N OS threads of this process, named as Python names its pool's threads:
+/// `ThreadPoolExecutor-0_0`, `ThreadPoolExecutor-0_1`, ... (the first number counts the pools).
 #[derive(Debug)]
-pub struct ProcessPoolExecutor {
-    // One thread per worker process hands it a task and waits for the answer, so that at most
-    // `size` tasks are out at once and each one's start and end are seen here. (procspawn hands
-    // each answer over a rendezvous channel: someone must be waiting for it, or the pool stalls.)
-    // Declared before `pool`: dropping the drivers first waits for every task.
-    drivers: ThreadPoolExecutor,
-    pool: Arc<procspawn::Pool>,
-    started_in: Duration,
+pub struct ThreadPoolExecutor(Workers<()>);
+
+impl ThreadPoolExecutor {
+    /// Starts `size` threads.
+    pub fn new(size: usize) -> io::Result<Self> {
+        static POOLS: AtomicUsize = AtomicUsize::new(0);
+        let pool = POOLS.fetch_add(1, Ordering::Relaxed);
+        let names = (0..size).map(|i| (format!("ThreadPoolExecutor-{pool}_{i}"), ()));
+        Ok(ThreadPoolExecutor(Workers::start(names.collect())?))
+    }
 }
+
+impl Executor for ThreadPoolExecutor {
+    fn submit<A: Portable, R: Portable>(&self, task: fn(A) -> R, arg: A) -> TaskFuture<R> {
+        let (tx, future) = TaskFuture::channel();
+        self.0.run(move |()| {
+            let _ = tx.send(run_caught(task, arg));
+        });
+        future
+    }
+
+    fn shutdown(self) {
+        drop(self);
+    }
+}
+
+/// N worker processes, each running this same executable: a task's argument is serialised and
+/// sent to one, its result serialised back. The N-th is named `SpawnProcess-N` (see
+/// [`current_process`]), after the processes that Python's "spawn" start method makes the same
+/// way.
+///
+/// Each worker is a one-process procspawn `Pool`, with a thread here that hands it one task at a
+/// time and waits for the answer (procspawn hands an answer over only to someone waiting for
+/// it). procspawn restarts a worker that dies, so a crash costs one task, not the pool; a task
+/// that panics takes its worker down with it. Dropping the executor kills the workers.
+#[derive(Debug)]
+pub struct ProcessPoolExecutor(Workers<procspawn::Pool>);
 
 impl ProcessPoolExecutor {
     /// Starts `size` worker processes. `procspawn::init()` must be the first line of `main`.
     pub fn new(size: usize) -> Result<Self, procspawn::SpawnError> {
-        let t0 = Instant::now();
-        let pool = procspawn::Pool::new(size)?;
-        let started_in = t0.elapsed();
-        let drivers = ThreadPoolExecutor::named(size, "process-driver")?;
-        Ok(ProcessPoolExecutor {
-            drivers,
-            pool: Arc::new(pool),
-            started_in,
-        })
-    }
-
-    /// How long starting the worker processes took (what a process pool costs up front).
-    pub fn started_in(&self) -> Duration {
-        self.started_in
+        let workers = (1..=size).map(|i| {
+            let name = format!("SpawnProcess-{i}");
+            let process = procspawn::Pool::builder(1)
+                .env(PROCESS_NAME, &name)
+                .build()?;
+            Ok((name, process))
+        });
+        let workers = workers.collect::<Result<_, procspawn::SpawnError>>()?;
+        Ok(ProcessPoolExecutor(Workers::start(workers)?))
     }
 }
 
 impl Executor for ProcessPoolExecutor {
     fn submit<A: Portable, R: Portable>(&self, task: fn(A) -> R, arg: A) -> TaskFuture<R> {
         let (tx, future) = TaskFuture::channel();
-        let (log, slot) = (self.drivers.log.clone(), self.drivers.log.open());
-        let pool = Arc::clone(&self.pool);
-        self.drivers.run(move || {
-            let result = log.time(slot, || {
-                pool.spawn(arg, task).join().map_err(|e| task_error(&e))
-            });
-            let _ = tx.send(result);
+        self.0.run(move |process: &procspawn::Pool| {
+            let _ = tx.send(process.spawn(arg, task).join().map_err(task_error));
         });
         future
     }
 
     fn shutdown(self) {
-        let ProcessPoolExecutor { drivers, pool, .. } = self;
-        drivers.shutdown();
-        pool.shutdown();
-    }
-
-    fn run_log(&self) -> RunLog {
-        self.drivers.log.clone()
+        drop(self);
     }
 }
 
-fn task_error(err: &procspawn::SpawnError) -> TaskError {
+fn task_error(err: procspawn::SpawnError) -> TaskError {
     if let Some(panic) = err.panic_info() {
         TaskError::Panicked(panic.message().to_owned())
     } else if err.is_remote_close() {
@@ -344,7 +300,6 @@ pub struct RayonExecutor {
     // receiver learns that all of them are done when the last clone is dropped.
     running: Sender<()>,
     all_done: Receiver<()>,
-    log: RunLog,
 }
 
 impl RayonExecutor {
@@ -359,7 +314,6 @@ impl RayonExecutor {
             pool,
             running,
             all_done,
-            log: RunLog::default(),
         })
     }
 }
@@ -368,9 +322,8 @@ impl Executor for RayonExecutor {
     fn submit<A: Portable, R: Portable>(&self, task: fn(A) -> R, arg: A) -> TaskFuture<R> {
         let (tx, future) = TaskFuture::channel();
         let running = self.running.clone();
-        let (log, slot) = (self.log.clone(), self.log.open());
         self.pool.spawn(move || {
-            let _ = tx.send(log.time(slot, || run_caught(task, arg)));
+            let _ = tx.send(run_caught(task, arg));
             drop(running);
         });
         future
@@ -378,32 +331,55 @@ impl Executor for RayonExecutor {
 
     fn shutdown(self) {
         let RayonExecutor {
-            pool,
-            running,
-            all_done,
-            ..
+            running, all_done, ..
         } = self;
         drop(running);
         // recv() fails once no sender is left, that is, once every task has finished.
         while all_done.recv().is_ok() {}
-        drop(pool);
+    }
+}
+
+/// Any of the three executors, picked at run time. (Python picks by its import line; a trait
+/// with generic methods cannot be a `dyn Executor`, so an enum does the choosing.)
+#[derive(Debug)]
+pub enum PoolExecutor {
+    /// A [`ProcessPoolExecutor`].
+    Processes(ProcessPoolExecutor),
+    /// A [`ThreadPoolExecutor`].
+    Threads(ThreadPoolExecutor),
+    /// A [`RayonExecutor`].
+    Rayon(RayonExecutor),
+}
+
+impl Executor for PoolExecutor {
+    fn submit<A: Portable, R: Portable>(&self, task: fn(A) -> R, arg: A) -> TaskFuture<R> {
+        match self {
+            PoolExecutor::Processes(pool) => pool.submit(task, arg),
+            PoolExecutor::Threads(pool) => pool.submit(task, arg),
+            PoolExecutor::Rayon(pool) => pool.submit(task, arg),
+        }
     }
 
-    fn run_log(&self) -> RunLog {
-        self.log.clone()
+    fn shutdown(self) {
+        match self {
+            PoolExecutor::Processes(pool) => pool.shutdown(),
+            PoolExecutor::Threads(pool) => pool.shutdown(),
+            PoolExecutor::Rayon(pool) => pool.shutdown(),
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::{Duration, Instant};
 
     fn square(x: u64) -> u64 {
         x * x
     }
 
-    fn thread_name(_: ()) -> String {
-        thread::current().name().unwrap_or("").to_owned()
+    fn worker_name(_: ()) -> String {
+        current_process().name
     }
 
     fn boom(x: u64) -> u64 {
@@ -413,9 +389,12 @@ mod tests {
         x
     }
 
-    fn nap(ms: u64) -> u64 {
+    /// Sleeps, then says when it started and finished, as offsets from `origin`.
+    fn nap((origin, ms): (u64, u64)) -> (u64, u64) {
+        let now = || std::time::UNIX_EPOCH.elapsed().unwrap().as_millis() as u64 - origin;
+        let started = now();
         thread::sleep(Duration::from_millis(ms));
-        ms
+        (started, now())
     }
 
     fn run_all<E: Executor>(executor: E) -> Vec<Result<u64, TaskError>> {
@@ -439,6 +418,8 @@ mod tests {
         let want = vec![Ok(1), panicked, Ok(3), Ok(4)];
         assert_eq!(run_all(ThreadPoolExecutor::new(2).unwrap()), want);
         assert_eq!(run_all(RayonExecutor::new(2).unwrap()), want);
+        let chosen = PoolExecutor::Threads(ThreadPoolExecutor::new(2).unwrap());
+        assert_eq!(run_all(chosen), want);
     }
 
     #[test]
@@ -451,40 +432,55 @@ mod tests {
 
     #[test]
     fn workers_carry_their_names() {
-        let executor = ThreadPoolExecutor::new(1).unwrap();
-        let name = executor.submit(thread_name, ());
+        let executor = ThreadPoolExecutor::new(2).unwrap();
+        let work: Vec<_> = (0..6).map(|_| executor.submit(worker_name, ())).collect();
         executor.shutdown();
-        assert_eq!(name.result().unwrap(), "pool-thread-0");
+        for future in work {
+            let name = future.result().unwrap();
+            let (pool, thread) = name
+                .strip_prefix("ThreadPoolExecutor-")
+                .and_then(|rest| rest.split_once('_'))
+                .unwrap_or_else(|| panic!("a pool thread's name: {name}"));
+            assert!(pool.parse::<usize>().is_ok(), "{name}");
+            assert!(["0", "1"].contains(&thread), "two threads, 0 and 1: {name}");
+        }
 
         let executor = RayonExecutor::new(1).unwrap();
-        let name = executor.submit(thread_name, ());
+        let name = executor.submit(worker_name, ());
         executor.shutdown();
         assert_eq!(name.result().unwrap(), "rayon-worker-0");
     }
 
-    /// The log shows the pool's width: with two threads and four 50 ms tasks, the third task
-    /// starts only when one of the first two has finished.
-    fn log_shows_two_at_a_time<E: Executor>(executor: E) {
-        let log = executor.run_log();
-        let work: Vec<_> = (0..4).map(|_| executor.submit(nap, 50)).collect();
+    #[test]
+    fn each_thread_pool_has_its_own_number() {
+        let a = ThreadPoolExecutor::new(1).unwrap();
+        let b = ThreadPoolExecutor::new(1).unwrap();
+        let (a_name, b_name) = (a.submit(worker_name, ()), b.submit(worker_name, ()));
+        let (a_name, b_name) = (a_name.result().unwrap(), b_name.result().unwrap());
+        assert_ne!(a_name, b_name);
+        assert!(
+            a_name.ends_with("_0") && b_name.ends_with("_0"),
+            "{a_name} {b_name}"
+        );
+    }
+
+    /// The pool's width: with two workers and four 50 ms tasks, the third and fourth start only
+    /// once one of the first two has finished; shutdown returns only after all four.
+    fn two_at_a_time<E: Executor>(executor: E) {
+        let origin = std::time::UNIX_EPOCH.elapsed().unwrap().as_millis() as u64;
+        let t0 = Instant::now();
+        let work: Vec<_> = (0..4).map(|_| executor.submit(nap, (origin, 50))).collect();
         executor.shutdown();
-        assert!(work.into_iter().all(|f| f.result() == Ok(50)));
-        let times: Vec<Ran> = log.times().into_iter().map(Option::unwrap).collect();
-        assert_eq!(times.len(), 4);
-        for ran in &times {
-            assert!(
-                ran.finished - ran.started >= Duration::from_millis(50),
-                "{ran:?}"
-            );
-        }
-        let first_end = times[0].finished.min(times[1].finished);
-        assert!(times[2].started >= first_end, "{times:?}");
-        assert!(times[3].started >= first_end, "{times:?}");
+        assert!(t0.elapsed() >= Duration::from_millis(100));
+        let times: Vec<(u64, u64)> = work.into_iter().map(|f| f.result().unwrap()).collect();
+        let first_end = times[0].1.min(times[1].1);
+        assert!(times[2].0 >= first_end, "{times:?}");
+        assert!(times[3].0 >= first_end, "{times:?}");
     }
 
     #[test]
-    fn the_run_log_sees_each_task_start_and_finish() {
-        log_shows_two_at_a_time(ThreadPoolExecutor::new(2).unwrap());
-        log_shows_two_at_a_time(RayonExecutor::new(2).unwrap());
+    fn a_pool_of_two_runs_two_at_a_time() {
+        two_at_a_time(ThreadPoolExecutor::new(2).unwrap());
+        two_at_a_time(RayonExecutor::new(2).unwrap());
     }
 }

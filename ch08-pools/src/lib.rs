@@ -1,8 +1,7 @@
 //! Chapter 8 of the course: execution pools.
 //!
 //! The lesson is `src/bin/program.rs`: it submits a download per site to a pool, waits for the
-//! pool, and prints the results in order, with the task (`get_title`) and the title rule in the
-//! same file.
+//! pool, and prints the results in order.
 //!
 //! This library is to that program what `concurrent.futures` is to the Python one: the
 //! [`executor`] module, one small executor API (`submit` a function, get a

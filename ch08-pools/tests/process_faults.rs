@@ -1,12 +1,14 @@
-//! What a crash costs on each kind of pool, checked on the executors themselves: a task that
-//! panics or aborts in a worker process costs that one task, while an abort on a pool thread ends
-//! the whole process it shares with the others.
+//! The process pool checked on the executors themselves: each worker process has its name, and
+//! a task that panics or aborts in a worker process costs that one task, while an abort on a pool
+//! thread ends the whole process it shares with the others.
 //!
 //! `harness = false`: a worker process runs this same test executable, so `procspawn::init()`
 //! must be the first line of its `main`, which libtest's generated `main` would not allow.
 
+use std::collections::HashMap;
+
 use ch08_pools::executor::{
-    Executor, ProcessPoolExecutor, TaskError, TaskFuture, ThreadPoolExecutor,
+    self, Executor, Process, ProcessPoolExecutor, TaskError, TaskFuture, ThreadPoolExecutor,
 };
 
 fn tens(x: u64) -> u64 {
@@ -33,6 +35,37 @@ fn thread_pool_with_an_abort(_: ()) -> u64 {
     let fine = executor.submit(tens, 4);
     executor.shutdown();
     fine.result().unwrap_or(0)
+}
+
+fn who(_: ()) -> Process {
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    executor::current_process()
+}
+
+/// Python's `ForkProcess-1`, `ForkProcess-2`: one name per worker process, kept for its life.
+fn each_worker_process_has_its_name() {
+    let executor = ProcessPoolExecutor::new(2).expect("start two worker processes");
+    let work: Vec<_> = (0..8).map(|_| executor.submit(who, ())).collect();
+    executor.shutdown();
+    let mut pid_of: HashMap<String, u32> = HashMap::new();
+    let mut tasks_of: HashMap<String, usize> = HashMap::new();
+    for future in work {
+        let p = future.result().expect("the task ran");
+        assert_ne!(p.pid, std::process::id(), "{p:?} ran in a worker process");
+        assert!(
+            ["SpawnProcess-1", "SpawnProcess-2"].contains(&p.name.as_str()),
+            "{p:?}"
+        );
+        assert_eq!(
+            *pid_of.entry(p.name.clone()).or_insert(p.pid),
+            p.pid,
+            "{p:?}"
+        );
+        *tasks_of.entry(p.name).or_default() += 1;
+    }
+    assert_eq!(pid_of.len(), 2, "both workers took tasks: {tasks_of:?}");
+    assert_ne!(pid_of["SpawnProcess-1"], pid_of["SpawnProcess-2"]);
+    assert!(tasks_of.values().all(|&n| n > 1), "{tasks_of:?}");
 }
 
 fn a_crash_costs_one_task_not_the_pool() {
@@ -73,8 +106,9 @@ fn an_abort_on_a_pool_thread_ends_the_whole_process() {
 
 fn main() {
     procspawn::init();
+    each_worker_process_has_its_name();
     eprintln!("process_faults: the panic printed below is task 2's, on purpose");
     a_crash_costs_one_task_not_the_pool();
     an_abort_on_a_pool_thread_ends_the_whole_process();
-    println!("process_faults: 2 checks passed");
+    println!("process_faults: 3 checks passed");
 }
