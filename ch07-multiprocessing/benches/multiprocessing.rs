@@ -4,9 +4,9 @@
 //!
 //! It runs the optimised binaries as a learner would: `compute_compare` (the same 30M steps on
 //! one thread, threads, a new and a warm process pool, and rayon, each the best of 10 rounds,
-//! against the machine's capacity measured with independent copies of the job side by side), then
-//! `compute_multiprocessing` as shipped, and `--workers 8` to show what each extra worker process
-//! costs to start. Targets: threads and processes within 10% of the measured capacity (≥ 90%),
+//! against the machine's capacity measured with independent copies of the job side by side, then
+//! a new pool task by task), `compute_multiprocessing` as shipped, and `compute_compare
+//! --workers 8` to show what each extra worker process costs to start. Targets: threads and processes within 10% of the measured capacity (≥ 90%),
 //! the pool's start-up cost measured, a worker's peak memory a few MB. Takes a few seconds.
 
 use std::process::Command;
@@ -59,13 +59,13 @@ fn main() {
     print!("{table}");
     let shipped = run(pool, &[]);
     println!("\n$ compute_multiprocessing\n{shipped}");
-    let eight = run(pool, &["--workers", "8"]);
+    let eight = run(compare, &["--workers", "8", "--rounds", "1", "--num", "3000000"]);
 
     let threads = share(&table, &format!("threads ({p}) "));
     let warm = share(&table, &format!("processes, warm pool ({p}) "));
     let new = share(&table, &format!("processes, new pool ({p}) "));
     let rayon = share(&table, &format!("rayon ({p} threads) "));
-    let peak = after(&shipped, "Largest worker peak memory (VmHWM): ").trim_end_matches('.');
+    let peak = after(&table, "Largest worker peak memory (VmHWM): ").trim_end_matches('.');
     let peak_mb: f64 = peak
         .trim_end_matches(" MB")
         .parse()

@@ -1,19 +1,22 @@
 //! Chapter 7 of the course: multiprocessing.
 //!
-//! The lessons are whole in the programs' files; this library holds only what they share word
-//! for word:
+//! The lessons are whole in the programs' files; this library holds what the Rust additions, the
+//! tests and the bench share:
 //!
 //! - [`do_math`]: the course's CPU-bound loop, with the course's exact floating-point arithmetic,
 //!   so that the integers a Rust worker returns are the integers Python prints.
 //! - [`slices`]: how the 30,000,000 steps are cut into one slice per worker, with Python's
 //!   (fractional) bounds.
 //!
+//! - [`exit_with_parent`]: what keeps a worker process from outliving a killed parent.
+//!
 //! The programs:
 //! - `compute_multiprocessing`: the course's program, a pool of worker processes (procspawn),
-//!   one slice each; `--factor` adds the speed-up over one thread (ch11's `perf/` version) and
-//!   `--timeline` draws when each worker ran.
+//!   one slice each, with its own copy of the course's `do_math`; `--factor` adds the speed-up
+//!   over one thread (ch11's `perf/` version).
 //! - `compute_compare`: the same work on one thread, threads, processes and rayon, measured against
-//!   what this machine can really do in parallel.
+//!   what this machine can really do in parallel, and what each worker process cost; `--timeline`
+//!   draws the threads and the worker processes.
 //! - `shared_state`: processes do not share memory; threads do; between processes, send results back.
 //!
 //! The chapter's `compute_it.py` and `compute_threaded.py` are the ch05 programs:
@@ -72,6 +75,30 @@ pub fn slice_bounds(total: u64, n: usize, parts: usize) -> (f64, f64) {
 /// `apply_async(do_math, (start, end))` calls, one per worker.
 pub fn slices(total: u64, parts: usize) -> Vec<(f64, f64)> {
     (1..=parts).map(|n| slice_bounds(total, n, parts)).collect()
+}
+
+/// Makes a worker process end itself soon after its parent dies: `compute_multiprocessing` runs
+/// it in each worker, through `procspawn::ProcConfig::config_callback`.
+///
+/// A pool kills its workers when it shuts down, and an idle worker exits when its channel to the
+/// parent closes; but a worker in the middle of a long slice would keep computing after its
+/// parent was killed (`kill -9`), an orphan until the slice is done. So a thread checks the
+/// parent's PID every 100 ms: when the parent dies the worker is re-parented (to init or a
+/// sub-reaper), the PID changes, and the worker exits. Linux's `prctl(PR_SET_PDEATHSIG)` would do
+/// it without a thread, but needs `unsafe`; this works on every Unix with safe code.
+pub fn exit_with_parent() {
+    #[cfg(unix)]
+    {
+        let parent = std::os::unix::process::parent_id();
+        std::thread::spawn(move || {
+            loop {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                if std::os::unix::process::parent_id() != parent {
+                    std::process::exit(1);
+                }
+            }
+        });
+    }
 }
 
 #[cfg(test)]

@@ -82,46 +82,6 @@ fn more_workers_than_cores_with_uneven_slices() {
     assert_eq!(results(&out), integers(&SMALL_P16));
 }
 
-#[test]
-fn each_slice_runs_in_a_worker_process_that_reports_its_cost() {
-    let (out, _, code) = run(&["--workers", "3", "--num", "300000"]);
-    assert_eq!(code, Some(0));
-    let startup = out
-        .lines()
-        .find(|l| l.starts_with("Pool start-up: 3 worker processes ready in "))
-        .expect("start-up line");
-    let parent: u32 = startup
-        .rsplit("parent PID ")
-        .next()
-        .unwrap()
-        .trim_end_matches('.')
-        .parse()
-        .unwrap();
-    let tasks: Vec<&str> = out.lines().filter(|l| l.starts_with("  task ")).collect();
-    assert_eq!(tasks.len(), 3, "{out}");
-    for line in tasks {
-        let pid: u32 = line
-            .split(" in PID ")
-            .nth(1)
-            .and_then(|rest| rest.split(',').next())
-            .unwrap()
-            .parse()
-            .unwrap();
-        assert_ne!(pid, parent, "a worker is another process: {line}");
-        assert!(line.contains("peak memory "), "{line}");
-    }
-    let peak = out
-        .lines()
-        .find_map(|l| l.strip_prefix("Largest worker peak memory (VmHWM): "))
-        .expect("peak memory line");
-    if cfg!(target_os = "linux") {
-        let mb: f64 = peak.trim_end_matches(" MB.").parse().unwrap();
-        // A worker holds this small binary and a few buffers: a few MB, not a copy of the parent.
-        assert!(mb > 0.0 && mb < 64.0, "{peak}");
-    }
-    assert!(!out.contains('\x1b'), "no colour when piped");
-}
-
 /// A worker process killed in the middle of its slice (as the OOM killer would) is a crash the
 /// program did not cause: the test kills it from the outside, so the program needs no fault hook.
 /// The parent reports that task, still prints every other slice's integer, and exits with 1.
@@ -193,13 +153,10 @@ fn a_worker_process_killed_mid_slice_is_reported_and_the_others_still_return() {
     let n = failed[0] + 1;
     assert_eq!(
         got[failed[0]],
-        format!(
-            "task {n} failed: its worker process died before returning a result (crashed or was killed)"
-        )
+        format!("task {n} failed: its worker process died")
     );
     assert!(
-        err.lines()
-            .any(|l| l == "error: 1 of 4 tasks failed; the other results are above"),
+        err.lines().any(|l| l == "error: 1 of 4 tasks failed"),
         "{err}"
     );
     // The killed worker's replacement and the others are gone with the program.
@@ -257,47 +214,26 @@ fn factor_measures_one_thread_in_the_same_run() {
     }
     let (secs, factor): (f64, f64) = (secs.parse().unwrap(), factor.parse().unwrap());
     assert!(one_thread >= 0.0 && secs >= 0.0 && factor > 0.0, "{out}");
-    assert_eq!(lines[3], "Our results: ");
+    // Below 1 (the processes cost more than they saved here, or the cores were busy), one line
+    // says so, before the course's results.
+    let results_at = if lines[2].contains("(factor: 0.") {
+        assert!(lines[3].starts_with("(A factor below 1: "), "{out}");
+        4
+    } else {
+        3
+    };
+    assert_eq!(lines[results_at], "Our results: ");
     // The course's Python for 3,000,000 steps on 3 processes.
     assert_eq!(results(&out), ["499999", "250000", "500000"]);
 }
 
-/// `--timeline`: one row per task, and with two workers on their slices at once, a band two rows
-/// deep.
 #[test]
-fn timeline_draws_one_row_per_worker_process() {
-    // Slices of 30,000,000 steps: long enough that both workers are surely busy at once.
-    let (out, err, code) = run(&["--timeline", "--workers", "2", "--num", "60000000"]);
+fn the_course_output_and_nothing_else() {
+    let (out, err, code) = run(&["--workers", "3", "--num", "300000"]);
     assert_eq!(code, Some(0), "{err}");
-    let chart = testing::chart(&out);
-    assert_eq!(chart.rows.len(), 2, "{out}");
-    let pids: Vec<&str> = out
-        .lines()
-        .filter(|l| l.starts_with("  task "))
-        .filter_map(|l| l.split(" in PID ").nth(1)?.split(',').next())
-        .collect();
-    for row in &chart.rows {
-        assert!(row.label.starts_with("task "), "{row:?}");
-        let pid = row
-            .label
-            .split(", PID ")
-            .nth(1)
-            .and_then(|r| r.split(' ').next());
-        assert!(
-            pid.is_some_and(|p| pids.contains(&p)),
-            "{row:?} is one of {pids:?}"
-        );
-    }
-    let (a, b) = (&chart.rows[0].columns, &chart.rows[1].columns);
-    assert!(
-        a.iter().any(|c| b.contains(c)),
-        "the two workers overlap:\n{out}"
-    );
-    assert_eq!(
-        out.lines().last(),
-        Some("2 workers, at most 2 running at once"),
-        "{out}"
-    );
+    // The course prints these lines only; what the processes cost is compute_compare's.
+    assert_eq!(out.lines().count(), 3 + 3, "{out}");
+    assert!(!out.contains('\x1b'), "no colour when piped");
 }
 
 /// Worker processes inherit the parent's environment, so a unique variable finds any of them
@@ -386,6 +322,8 @@ fn bad_flags_exit_2_with_one_line() {
             &["--workers", "100000"],
             &["--num", "0"],
             &["--num", "lots"],
+            &["--num", "99999999999"],
+            &["--timeline"],
             &["--nope"],
         ],
     );

@@ -1,40 +1,34 @@
-//! Runs the course's 30 million steps of math five ways and measures each against what this
-//! machine can really do in parallel.
+//! Runs the course's 30 million steps of math five ways, measures each against what this machine
+//! can really do in parallel, and shows what each worker process costs.
 //!
-//! Ports: `src/07-multiprocessing/cpu_attempt/` (`compute_it.py`, `compute_threaded.py` and
-//! `compute_multiprocessing.py` side by side; a Rust addition, not a course file)
+//! Ports: none (a Rust addition beside `src/07-multiprocessing/cpu_attempt/`'s three programs)
 //!
-//! Run: `cargo run -p ch07-multiprocessing --release --bin compute_compare`
+//! Run: `cargo run -p ch07-multiprocessing --release --bin compute_compare` (`--timeline` too)
 //!
-//! Copy: `cargo add procspawn rayon anyhow`
+//! Copy: `cargo add procspawn rayon anyhow clap -F clap/derive` (`procspawn::init()` first)
 //!
-//! (`procspawn::init()` must be the first line of your `main`; copy `do_math` and `slices` from
-//! this chapter's `lib.rs`, and `peak_memory_kb` from this workspace's `course-kit/src/process.rs`.)
+//! Expect: the machine's capacity (one copy of the job per worker, all at once, against one);
+//! a table of one thread, threads, a new and a warm process pool, and rayon, each the best of
+//! `--rounds` runs, with its speed-up as a share of that capacity; a new pool task by task (its
+//! start-up, which PID ran which slice, how long each waited, its peak memory); a check that
+//! every strategy returned the same integers. `--timeline` charts the threads and the processes.
 //!
-//! Expect: first the machine's capacity: the whole job on one thread, then one independent copy
-//! of it per worker, all at once. Their ratio is how many cores' worth of work the machine
-//! really gives (on a shared 2-vCPU virtual machine that can be 1.1×, not 2×). Then a table:
-//! one thread, threads, a new process pool, a warm process pool, and rayon, each with its time,
-//! its speed-up over one thread, and that speed-up as a share of the capacity (100% = as good as
-//! independent copies). Then the pool's start-up cost, the workers' peak memory, and a check that
-//! every strategy returned the same integers. Each figure is the best of `--rounds` runs.
-//!
-//! Python vs Rust: in Python only the process pool beats one thread (the GIL serializes
-//! threads); in Rust threads, processes and rayon all run in parallel, so the differences left
-//! are what each costs to start: a thread ~tens of µs, a worker process ~milliseconds.
+//! Python vs Rust: only Python's process pool beats one thread; in Rust all of them run in
+//! parallel, and what is left to compare is what each costs to start (see the chapter's README).
 
 use std::cell::Cell;
 use std::process::ExitCode;
 use std::sync::Barrier;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anstyle::{AnsiColor, Style};
 use anyhow::{Context, bail};
 use ch07_multiprocessing::{COURSE_NUM, do_math, slices};
 use clap::Parser;
-use course_kit::cli::Workers;
+use course_kit::cli::{Timeline, Workers};
 use course_kit::fmt;
 use course_kit::process::{megabytes, peak_memory_kb};
+use course_kit::timeline::{self, Rows, Span};
 use rayon::prelude::*;
 
 /// The summary lines after the table.
@@ -56,11 +50,15 @@ struct Args {
     #[arg(long, value_name = "R", default_value_t = 5,
           value_parser = clap::value_parser!(u32).range(1..=100))]
     rounds: u32,
+    #[command(flatten)]
+    timeline: Timeline,
 }
 
 fn main() -> ExitCode {
     // First thing: worker processes are this executable started again (see compute_multiprocessing).
-    procspawn::init();
+    procspawn::ProcConfig::new()
+        .config_callback(ch07_multiprocessing::exit_with_parent)
+        .init();
     course_kit::exit::quiet_broken_pipe();
     let args = Args::parse();
     course_kit::warn_if_unoptimized!();
@@ -260,7 +258,143 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         "{GOOD}Every strategy returned the same results: {}{GOOD:#}",
         listed.join(", ")
     );
+
+    // Once more, a new pool, task by task: what compute_multiprocessing's pool costs, per process.
+    println!();
+    println!("A new pool once more, task by task:");
+    let by_task = task_by_task(p, &tasks)?;
+    if by_task.values != serial.values {
+        bail!("the pool returned {:?} this time", by_task.values);
+    }
+    if args.timeline.timeline {
+        println!();
+        println!(
+            "Threads (as in ch05's compute_threaded), one row per thread, from its start to its end:"
+        );
+        timeline::print(&threads_timeline(&tasks), Rows::Workers);
+        println!();
+        println!(
+            "Worker processes, one row per task (one task per worker), from its start to its end:"
+        );
+        timeline::print(&by_task.spans, Rows::Workers);
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What a worker process reports for one slice: its value, and what it cost. It crosses a
+/// process boundary, so it is plain serialized data, and its times are the wall clock
+/// (`SystemTime`): an `Instant` is this process's own clock and cannot cross over.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct SliceDone {
+    value: i64,
+    pid: u32,
+    started: SystemTime,
+    finished: SystemTime,
+    peak_memory_kb: Option<u64>,
+}
+
+/// What a worker of [`task_by_task`] runs. It reads the clock only at its start and end, never
+/// inside the loop, so timing the worker does not change what it does.
+fn slice_reported((start, end): (f64, f64)) -> SliceDone {
+    let started = SystemTime::now();
+    let value = do_math(start, end);
+    SliceDone {
+        value,
+        pid: std::process::id(),
+        started,
+        finished: SystemTime::now(),
+        peak_memory_kb: peak_memory_kb(),
+    }
+}
+
+/// A new pool's run, task by task: the values and each worker process's span, for `--timeline`.
+struct ByTask {
+    values: Vec<i64>,
+    spans: Vec<Span>,
+}
+
+/// A new pool of `p` workers, one slice each, as compute_multiprocessing does it; prints its
+/// start-up, then per task which worker (PID) ran it, how long it waited to be picked up, how
+/// long it computed and the worker's peak memory.
+fn task_by_task(p: usize, tasks: &[(f64, f64)]) -> anyhow::Result<ByTask> {
+    let t0 = Instant::now();
+    let pool = procspawn::Pool::new(p).context("could not start the worker processes")?;
+    let startup_ms = t0.elapsed().as_secs_f64() * 1e3;
+    let submitted = SystemTime::now();
+    let handles: Vec<_> = tasks
+        .iter()
+        .map(|&slice| pool.spawn(slice, slice_reported))
+        .collect();
+    let done: Vec<SliceDone> = (1..)
+        .zip(handles)
+        .map(|(n, h)| h.join().with_context(|| format!("task {n} failed")))
+        .collect::<anyhow::Result<_>>()?;
+    pool.shutdown();
+
+    anstream::println!(
+        "{GOOD}Pool start-up: {p} worker processes ready in {startup_ms:.1} ms ({:.1} ms each), \
+         parent PID {}.{GOOD:#}",
+        startup_ms / p as f64,
+        std::process::id()
+    );
+    let since = |a: SystemTime, b: SystemTime| b.duration_since(a).unwrap_or_default();
+    for ((n, &(start, end)), d) in (1..).zip(tasks).zip(&done) {
+        println!(
+            "  task {n:>2}: steps {} .. {} in PID {}, picked up after {:.1} ms, computed in {} \
+             sec, peak memory {}",
+            bound(start),
+            bound(end),
+            d.pid,
+            since(submitted, d.started).as_secs_f64() * 1e3,
+            fmt::secs(since(d.started, d.finished).as_secs_f64()),
+            megabytes(d.peak_memory_kb)
+        );
+    }
+    let spans = (1..)
+        .zip(&done)
+        .map(|(n, d)| Span {
+            label: format!("task {n}, PID {}", d.pid),
+            start: since(UNIX_EPOCH, d.started),
+            end: since(UNIX_EPOCH, d.finished),
+        })
+        .collect();
+    Ok(ByTask {
+        values: done.iter().map(|d| d.value).collect(),
+        spans,
+    })
+}
+
+/// One run of the threads strategy with each thread's start and end, for `--timeline`.
+fn threads_timeline(tasks: &[(f64, f64)]) -> Vec<Span> {
+    let t0 = Instant::now();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = tasks
+            .iter()
+            .map(|&(start, end)| {
+                s.spawn(move || {
+                    let started = Instant::now();
+                    std::hint::black_box(do_math(start, end));
+                    (started, Instant::now())
+                })
+            })
+            .collect();
+        (1..)
+            .zip(handles)
+            .map(|(n, h)| {
+                let (started, ended) = h.join().expect("do_math does not panic");
+                Span::between(format!("thread {n}"), t0, started, ended)
+            })
+            .collect()
+    })
+}
+
+/// A slice bound as the learner thinks of it: `15,000,000`, or `4285714.286` when uneven.
+fn bound(x: f64) -> String {
+    if x.fract() == 0.0 {
+        fmt::thousands(x as u64)
+    } else {
+        format!("{x:.3}")
+    }
 }
 
 /// Submits every slice to `pool` (`apply_async`) and gets each result in order (`.get()`): each
