@@ -59,7 +59,10 @@ fn main() {
     print!("{table}");
     let shipped = run(pool, &[]);
     println!("\n$ compute_multiprocessing\n{shipped}");
-    let eight = run(compare, &["--workers", "8", "--rounds", "1", "--num", "3000000"]);
+    let eight = run(
+        compare,
+        &["--workers", "8", "--rounds", "1", "--num", "3000000"],
+    );
 
     let threads = share(&table, &format!("threads ({p}) "));
     let warm = share(&table, &format!("processes, warm pool ({p}) "));
