@@ -3,18 +3,16 @@
 //!
 //! Ports: none (a Rust addition beside `src/07-multiprocessing/cpu_attempt/`'s three programs)
 //!
-//! Run: `cargo run -p ch07-multiprocessing --release --bin compute_compare` (`--timeline` too)
+//! Run: `cargo run -p ch07-multiprocessing --release --bin compute_compare`
+//! Copy: `cargo add procspawn rayon anyhow serde clap -F serde/derive,clap/derive`, and `do_math`
+//! and `slices` from `src/lib.rs` (`procspawn::init()` first in `main`)
 //!
-//! Copy: `cargo add procspawn rayon anyhow clap -F clap/derive` (`procspawn::init()` first)
+//! Expect: the machine's capacity (a copy of the job per worker at once, against one); one thread,
+//! threads, a new and a warm process pool and rayon, best of `--rounds` runs, as shares of it;
+//! a new pool task by task (PID, wait, peak memory). `--timeline` charts threads and processes.
 //!
-//! Expect: the machine's capacity (one copy of the job per worker, all at once, against one);
-//! a table of one thread, threads, a new and a warm process pool, and rayon, each the best of
-//! `--rounds` runs, with its speed-up as a share of that capacity; a new pool task by task (its
-//! start-up, which PID ran which slice, how long each waited, its peak memory); a check that
-//! every strategy returned the same integers. `--timeline` charts the threads and the processes.
-//!
-//! Python vs Rust: only Python's process pool beats one thread; in Rust all of them run in
-//! parallel, and what is left to compare is what each costs to start (see the chapter's README).
+//! Python vs Rust: only Python's process pool beats one thread; in Rust all run in parallel, and
+//! what is left to compare is what each costs to start (see the chapter's README).
 
 use std::cell::Cell;
 use std::process::ExitCode;

@@ -1,36 +1,18 @@
 //! Shows that processes do not share memory: a counter four worker processes add to stays 0 in
 //! the parent, four threads reach the full count, and processes that send their counts back do too.
 //!
-//! Ports: none (a Rust addition for the chapter's point that shared state between processes is
-//! best avoided; see `src/07-multiprocessing/cpu_attempt/compute_multiprocessing.py`)
+//! Ports: none (a Rust addition for the course's advice to avoid shared state between processes)
 //!
 //! Run: `cargo run -p ch07-multiprocessing --bin shared_state`
 //!
-//! Copy: `cargo add procspawn`
+//! Copy: `cargo add procspawn` (`procspawn::init()` must be the first line of your `main`)
 //!
-//! (`procspawn::init()` must be the first line of your `main`: a worker is your executable started
-//! again, and `init` is where it takes its task instead of running your main.)
+//! Expect: `the parent's COUNTER is 0`, then `COUNTER is 4,000,000` and `the sum is 4,000,000`:
+//! each worker process counts in its own copy of `COUNTER`; the threads share one.
 //!
-//! Expect, with the defaults (4 workers, each adding 1 a million times):
-//! ```text
-//! 4 processes, each adding 1,000,000 to COUNTER:   the parent's COUNTER is 0
-//! 4 threads, each adding 1,000,000 to COUNTER:     COUNTER is 4,000,000
-//! 4 processes, each sending back its count:        the sum is 4,000,000
-//! ```
-//! The same `static COUNTER: AtomicU64` and the same `count` function, three ways. A worker
-//! process is a separate program with its own copy of every variable, `COUNTER` included: it
-//! counts to a million in its own memory, and the parent's copy never moves. Threads share their
-//! process's memory, so four threads add to the one counter. Between processes the sound way is
-//! the one `compute_multiprocessing` uses: each worker returns its result and the parent combines
-//! them.
-//!
-//! Python vs Rust: Python's answer to this program's first way is `multiprocessing.Value` (or
-//! `Array`): a number placed in memory shared by the processes, with a lock you must remember to
-//! take around every `+= 1`. Rust's type system cannot see another process, so nothing can check
-//! that every process takes that lock: shared memory between processes needs `unsafe` (a crate
-//! like `shared_memory`, or `mmap` by hand) and is left to your care. The Rust answer is message
-//! passing: send values to a worker, receive its results (a pool's return values, a channel, a
-//! pipe), and keep shared mutable state inside one process, where `Mutex` and atomics are checked.
+//! Python vs Rust: Python shares a number between processes with `multiprocessing.Value` and a
+//! lock you must remember to take; Rust cannot check what another process does with memory, so
+//! it sends values and results instead (see the chapter's README).
 
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
