@@ -1,14 +1,15 @@
-//! Both servers, started on port 0 against the embedded site with a small `--time-scale`: every
-//! route, bad input, upstream faults, the concurrency each one reaches, shutdown, `--timeline`.
+//! Both servers, in every mode, started on port 0 against the embedded site with a small
+//! `--time-scale`: every route, bad input, hostile clients, upstream faults, the concurrency each
+//! one reaches, shutdown, `--timeline`.
 
 mod common;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Barrier};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use common::{SERVERS, Server, get};
+use common::{MODES, SERVERS, Server, eventually, get, open_fds, proc_status, raw, start_mode};
 use course_kit::site::{Fault, LocalSite, SiteConfig};
 use course_kit::testing::{assert_bad_flags, chart, run};
 use course_kit::timeline::Rows;
@@ -43,9 +44,10 @@ fn assert_sun_json(body: &str) {
 
 #[test]
 fn every_route_and_the_404_text() {
-    for bin in SERVERS {
+    for (bin, threads) in MODES {
         for mode in [&[][..], &["--cached"]] {
             let mut args = vec!["--time-scale", "0.01"];
+            args.extend_from_slice(threads);
             args.extend_from_slice(mode);
             let server = Server::start(bin, &args);
             let cached = if mode.is_empty() { "False" } else { "True" };
@@ -118,7 +120,7 @@ fn every_route_and_the_404_text() {
 }
 
 #[test]
-fn bad_input_is_a_4xx_and_the_server_keeps_serving() {
+fn bad_input_is_a_4xx_and_the_server_keeps_serving_in_every_mode() {
     let long = format!("/api/sun/{}/us", "9".repeat(10_000));
     let long_path = format!("/{}", "a".repeat(10_000));
     let bad = [
@@ -140,8 +142,9 @@ fn bad_input_is_a_4xx_and_the_server_keeps_serving() {
         long.as_str(),
         long_path.as_str(),
     ];
-    for bin in SERVERS {
-        let server = Server::start(bin, &["--time-scale", "0.01"]);
+    for mode in MODES {
+        let bin = format!("{} {:?}", mode.0, mode.1);
+        let server = start_mode(mode, &["--time-scale", "0.01"]);
         for path in bad {
             let (code, body) = get(&server.url(path));
             assert!((400..500).contains(&code), "{bin} {path}: {code} {body}");
@@ -196,8 +199,9 @@ fn an_upstream_that_fails_or_hangs_is_a_502_with_one_json_line() {
     })
     .unwrap();
     let base = site.url().to_string();
-    for bin in SERVERS {
-        let server = Server::start(bin, &["--base-url", &base, "--timeout", "0.5"]);
+    for mode in MODES {
+        let bin = format!("{} {:?}", mode.0, mode.1);
+        let server = start_mode(mode, &["--base-url", &base, "--timeout", "0.5"]);
         for (path, error) in [
             (
                 "/api/sun/97227/us",
@@ -224,15 +228,17 @@ fn an_upstream_that_fails_or_hangs_is_a_502_with_one_json_line() {
         }
         assert_eq!(get(&server.url("/")).0, 200, "{bin} keeps serving");
         let (_out, err, code) = server.stop("TERM");
-        assert_eq!(code, Some(130), "{bin}: {err}");
+        assert_eq!(code, Some(143), "{bin}: {err}");
+        assert_eq!(err.trim(), "Stopped by SIGTERM.", "{bin}");
     }
 
     // No upstream at all: a refused connection is a 502 too.
     let closed = TcpListener::bind("127.0.0.1:0").unwrap();
     let nobody = format!("http://{}/", closed.local_addr().unwrap());
     drop(closed);
-    for bin in SERVERS {
-        let server = Server::start(bin, &["--base-url", &nobody]);
+    for mode in MODES {
+        let bin = format!("{} {:?}", mode.0, mode.1);
+        let server = start_mode(mode, &["--base-url", &nobody]);
         let (code, body) = get(&server.url("/api/sun/97227/us"));
         assert_eq!(
             (code, body.as_str()),
@@ -265,7 +271,30 @@ fn burst(server: &Server, n: usize) {
 }
 
 #[test]
-fn the_sync_server_never_has_more_upstream_calls_in_flight_than_workers() {
+fn the_sync_server_by_default_has_a_thread_for_every_client() {
+    let site = LocalSite::start(SiteConfig {
+        // The course's latencies (0.3 to 0.5 s a call), so that sixteen clients surely overlap.
+        time_scale: 1.0,
+        ..SiteConfig::default()
+    })
+    .unwrap();
+    let server = Server::start("cityscape_api", &["--base-url", site.url().as_str()]);
+    assert!(
+        server
+            .banner
+            .contains(" * A thread per connection (Flask's development server)"),
+        "{}",
+        server.banner
+    );
+    // More than the old fixed pool's 2 × cores + 1.
+    let clients = 16;
+    burst(&server, clients);
+    assert_eq!(site.requests_served(), 2 * clients);
+    assert_eq!(site.peak_concurrency(), clients, "a thread per client");
+}
+
+#[test]
+fn the_sync_server_with_workers_never_has_more_upstream_calls_in_flight_than_workers() {
     let site = LocalSite::start(SiteConfig {
         time_scale: 0.2,
         ..SiteConfig::default()
@@ -292,7 +321,7 @@ fn the_sync_server_never_has_more_upstream_calls_in_flight_than_workers() {
 #[test]
 fn the_async_server_has_every_request_in_flight_at_once() {
     let site = LocalSite::start(SiteConfig {
-        time_scale: 0.2,
+        time_scale: 1.0,
         ..SiteConfig::default()
     })
     .unwrap();
@@ -311,16 +340,30 @@ fn the_async_server_has_every_request_in_flight_at_once() {
 }
 
 #[test]
-fn the_default_worker_count_is_gunicorns_formula() {
-    let cores = std::thread::available_parallelism().unwrap().get();
-    let server = Server::start("cityscape_api", &["--time-scale", "0.01"]);
-    assert!(
-        server
-            .banner
-            .contains(&format!(" * {} worker threads", 2 * cores + 1)),
-        "{}",
-        server.banner
-    );
+fn help_opens_with_each_servers_own_about_and_names_the_thread_models() {
+    for (bin, about) in [
+        (
+            "cityscape_api",
+            "The course's city API (Flask's twin): blocking views, a thread per connection or a fixed pool",
+        ),
+        (
+            "acityscape_api",
+            "The course's city API (Quart's twin): async views, axum on tokio",
+        ),
+    ] {
+        let (out, err, code) = run(bin, &["--help"]);
+        assert_eq!(code, Some(0), "{err}");
+        assert_eq!(out.lines().next(), Some(about), "{bin}:\n{out}");
+    }
+    let (help, _, _) = run("cityscape_api", &["--help"]);
+    for words in [
+        "--workers <N>",
+        "as Gunicorn's sync",
+        "a thread per connection, as Flask's development server, which the course runs",
+        "--max-threads <N>",
+    ] {
+        assert!(help.contains(words), "{words}:\n{help}");
+    }
 }
 
 #[test]
@@ -364,6 +407,8 @@ fn bad_flags_exit_2() {
             &["--workers", "0"],
             &["--workers", "1025"],
             &["--workers", "two"],
+            &["--max-threads", "0"],
+            &["--workers", "2", "--max-threads", "3"],
         ],
     );
     assert_bad_flags("acityscape_api", &[&["--workers", "4"]]);
@@ -373,6 +418,7 @@ fn bad_flags_exit_2() {
 fn timeline_draws_the_upstream_calls_as_a_band_or_a_block() {
     for (bin, extra, peak) in [
         ("cityscape_api", &["--workers", "2"][..], 2),
+        ("cityscape_api", &[], 6),
         ("acityscape_api", &[], 6),
     ] {
         let mut args = vec!["--time-scale", "0.2", "--timeline"];
@@ -433,4 +479,277 @@ fn timeline_without_the_embedded_site_draws_the_servers_own_requests_in_a_window
             "{bin}:\n{out}"
         );
     }
+}
+
+#[test]
+fn timeline_with_base_url_says_it_needs_the_embedded_site() {
+    let site = LocalSite::start(SiteConfig::default()).unwrap();
+    for bin in SERVERS {
+        let server = Server::start(bin, &["--base-url", site.url().as_str(), "--timeline"]);
+        let (out, _err, code) = server.stop("INT");
+        assert_eq!(code, Some(130), "{bin}");
+        assert!(
+            out.contains("--timeline: the chart needs the embedded site"),
+            "{bin}: {out}"
+        );
+    }
+}
+
+// Hostile clients, each against every mode. (tiny_http, the blocking server's former HTTP
+// library, failed every one of these.)
+
+/// The server's answer to one hostile client, and that it still serves and stops cleanly.
+fn still_serves_and_stops(server: Server, what: &str) {
+    let (code, body) = get(&server.url("/"));
+    assert_eq!(code, 200, "{what}: {body}");
+    let started = Instant::now();
+    let (out, err, code) = server.stop("INT");
+    assert_eq!(code, Some(130), "{what}: {out}{err}");
+    assert!(!err.contains("panicked"), "{what}: {err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{what}: stopped only after {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn a_huge_content_length_allocates_nothing() {
+    for mode in MODES {
+        let what = format!("{mode:?}");
+        let server = start_mode(mode, &["--time-scale", "0.01"]);
+        let rss = proc_status(server.pid(), "VmRSS");
+        for length in [
+            "1000000000000",
+            "18446744073709551615",
+            "18446744073709551616",
+        ] {
+            for _ in 0..5 {
+                let request =
+                    format!("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\nabc");
+                let answer = raw(
+                    &server.addr,
+                    request.as_bytes(),
+                    true,
+                    Duration::from_secs(5),
+                );
+                assert!(
+                    answer.is_empty() || answer.starts_with("HTTP/1.1 "),
+                    "{what} {length}: {answer}"
+                );
+            }
+        }
+        let grown = proc_status(server.pid(), "VmRSS").saturating_sub(rss);
+        assert!(grown < 50_000, "{what}: RSS grew by {grown} kB");
+        still_serves_and_stops(server, &what);
+    }
+}
+
+#[test]
+fn http2_one_liners_leak_no_thread_and_no_descriptor() {
+    for mode in MODES {
+        let what = format!("{mode:?}");
+        let server = start_mode(mode, &["--time-scale", "0.01"]);
+        assert_eq!(get(&server.url("/")).0, 200);
+        let pid = server.pid();
+        let (threads, fds) = (proc_status(pid, "Threads"), open_fds(pid));
+        let handles: Vec<_> = (0..10)
+            .map(|_| {
+                let addr = server.addr.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..20 {
+                        let answer =
+                            raw(&addr, b"GET / HTTP/2.0\r\n", false, Duration::from_secs(5));
+                        assert!(
+                            answer.is_empty()
+                                || answer.starts_with("HTTP/1.1 4")
+                                || answer.starts_with("HTTP/1.1 505"),
+                            "{answer}"
+                        );
+                    }
+                })
+            })
+            .collect();
+        for handle in handles {
+            handle.join().unwrap();
+        }
+        assert!(
+            eventually(Duration::from_secs(5), || proc_status(pid, "Threads")
+                <= threads
+                && open_fds(pid) <= fds),
+            "{what}: {threads} threads and {fds} descriptors before, {} and {} after",
+            proc_status(pid, "Threads"),
+            open_fds(pid)
+        );
+        still_serves_and_stops(server, &what);
+    }
+}
+
+#[test]
+fn a_client_that_pipelines_and_never_reads_holds_no_memory_and_stops_nothing() {
+    let request = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n".repeat(1000);
+    for mode in MODES {
+        let what = format!("{mode:?}");
+        let server = start_mode(mode, &["--time-scale", "0.01"]);
+        let rss = proc_status(server.pid(), "VmRSS");
+        let mut hog = TcpStream::connect(&server.addr).unwrap();
+        hog.set_write_timeout(Some(Duration::from_secs(2))).unwrap();
+        let mut sent = 0;
+        while sent < 4 << 20 {
+            match hog.write(&request) {
+                Ok(n) => sent += n,
+                Err(_) => break, // the server stopped reading: its answers are not taken
+            }
+        }
+        let grown = proc_status(server.pid(), "VmRSS").saturating_sub(rss);
+        assert!(
+            grown < 50_000,
+            "{what}: RSS grew by {grown} kB after {sent} bytes"
+        );
+        // Others are served while it hangs on, and SIGINT ends the server all the same.
+        still_serves_and_stops(server, &what);
+        drop(hog);
+    }
+}
+
+#[test]
+fn a_header_line_with_no_end_is_cut_short() {
+    let line = vec![b'a'; 64 * 1024];
+    for mode in MODES {
+        let what = format!("{mode:?}");
+        let server = start_mode(mode, &["--time-scale", "0.01"]);
+        let mut stream = TcpStream::connect(&server.addr).unwrap();
+        stream
+            .set_write_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        stream.write_all(b"GET / HTTP/1.1\r\nX-Long: ").unwrap();
+        let mut sent = 0;
+        while sent < 64 << 20 {
+            match stream.write(&line) {
+                Ok(n) => sent += n,
+                Err(_) => break,
+            }
+        }
+        assert!(
+            sent < 64 << 20,
+            "{what}: took all {sent} bytes of one header line"
+        );
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        assert!(
+            answer.is_empty() || answer.starts_with("HTTP/1.1 431"),
+            "{what}: {answer}"
+        );
+        still_serves_and_stops(server, &what);
+    }
+}
+
+#[test]
+fn many_keep_alive_clients_are_all_served() {
+    let (clients, each) = (12, 15);
+    for mode in MODES {
+        let what = format!("{mode:?}");
+        let server = start_mode(mode, &["--time-scale", "0.01"]);
+        let barrier = Arc::new(Barrier::new(clients));
+        let handles: Vec<_> = (0..clients)
+            .map(|_| {
+                let (barrier, url) = (Arc::clone(&barrier), server.url("/"));
+                std::thread::spawn(move || {
+                    // One client, one keep-alive connection (reconnecting if the server closes it).
+                    let client = common::client();
+                    barrier.wait();
+                    (0..each)
+                        .filter(|_| client.get(&url).send().is_ok_and(|r| r.status() == 200))
+                        .count()
+                })
+            })
+            .collect();
+        let answered: Vec<usize> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        assert_eq!(answered, vec![each; clients], "{what}");
+        still_serves_and_stops(server, &what);
+    }
+}
+
+#[test]
+fn requests_whose_clients_hung_up_do_not_hold_the_server() {
+    for mode in MODES {
+        let what = format!("{mode:?}");
+        // A request for the sun takes about 0.9 s × 0.05 here.
+        let server = start_mode(mode, &["--time-scale", "0.05"]);
+        for _ in 0..100 {
+            let mut stream = TcpStream::connect(&server.addr).unwrap();
+            let _ = stream.write_all(b"GET /api/sun/97227/us HTTP/1.1\r\nHost: x\r\n\r\n");
+        }
+        let started = Instant::now();
+        assert_eq!(get(&server.url("/")).0, 200, "{what}");
+        // A thread per connection or a task each: the abandoned requests run beside the new
+        // one. A fixed pool of two serves its queue in order first (Gunicorn's does the same):
+        // 100 × 45 ms ÷ 2.
+        let limit = if mode.1.is_empty() { 1.5 } else { 10.0 };
+        assert!(
+            started.elapsed() < Duration::from_secs_f64(limit),
+            "{what}: answered after {:?}",
+            started.elapsed()
+        );
+        still_serves_and_stops(server, &what);
+    }
+}
+
+#[test]
+fn a_client_that_half_closes_after_sending_gets_its_answer() {
+    for mode in MODES {
+        let what = format!("{mode:?}");
+        let server = start_mode(mode, &["--time-scale", "0.01"]);
+        let request = b"GET /api/sun/97227/us HTTP/1.1\r\nHost: x\r\n\r\n";
+        let answer = raw(&server.addr, request, true, Duration::from_secs(10));
+        assert!(answer.starts_with("HTTP/1.1 200"), "{what}: {answer}");
+        assert!(
+            answer.contains("\"sunrise\":\"06:04:09 AM\""),
+            "{what}: {answer}"
+        );
+        still_serves_and_stops(server, &what);
+    }
+}
+
+#[test]
+fn beyond_max_threads_a_connection_gets_a_503() {
+    let server = Server::start(
+        "cityscape_api",
+        &["--max-threads", "2", "--time-scale", "0.01"],
+    );
+    assert!(
+        server.banner.contains("at most 2 at once"),
+        "{}",
+        server.banner
+    );
+    // Two idle connections hold both threads.
+    let idle: Vec<TcpStream> = (0..2)
+        .map(|_| TcpStream::connect(&server.addr).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let answer = raw(
+        &server.addr,
+        b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+        false,
+        Duration::from_secs(5),
+    );
+    assert!(
+        answer.starts_with("HTTP/1.1 503 Service Unavailable"),
+        "{answer}"
+    );
+    assert!(
+        answer.ends_with("The server is busy: too many connections at once. Try again shortly."),
+        "{answer}"
+    );
+    drop(idle);
+    assert!(eventually(Duration::from_secs(5), || {
+        raw(
+            &server.addr,
+            b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            false,
+            Duration::from_secs(5),
+        )
+        .starts_with("HTTP/1.1 200")
+    }));
+    still_serves_and_stops(server, "--max-threads 2");
 }

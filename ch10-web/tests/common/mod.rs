@@ -10,8 +10,17 @@ use std::time::Duration;
 
 use course_kit::testing::{self, Started};
 
-/// The two servers; most tests run on both.
+/// The two servers.
 pub const SERVERS: [&str; 2] = ["cityscape_api", "acityscape_api"];
+
+/// Every way of serving: the blocking server with a thread per connection (its default, as
+/// Flask's development server) and with a fixed pool of two (as Gunicorn's sync workers), and the
+/// async server. Most tests run on all three.
+pub const MODES: [(&str, &[&str]); 3] = [
+    ("cityscape_api", &[]),
+    ("cityscape_api", &["--workers", "2"]),
+    ("acityscape_api", &[]),
+];
 
 /// The start of a server's readiness line, before its address.
 const READY: &str = " * Running on http://";
@@ -69,6 +78,11 @@ impl Server {
         }
     }
 
+    /// The server's process id, to read its `/proc` entries.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
@@ -118,4 +132,56 @@ pub fn get(url: &str) -> (u16, String) {
         .send()
         .unwrap_or_else(|e| panic!("GET {url}: {e}"));
     (resp.status().as_u16(), resp.text().unwrap())
+}
+
+/// Starts a mode of [`MODES`] with more arguments.
+pub fn start_mode((bin, mode): (&str, &[&str]), args: &[&str]) -> Server {
+    let all: Vec<&str> = mode.iter().chain(args).copied().collect();
+    Server::start(bin, &all)
+}
+
+/// A number from the server's `/proc/<pid>/status`: `Threads`, or `VmRSS` in kB.
+pub fn proc_status(pid: u32, key: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no {key} in /proc/{pid}/status"))
+}
+
+/// How many file descriptors the server holds open.
+pub fn open_fds(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .count()
+}
+
+/// Sends `bytes` on a new connection (closing its sending side after them when `half_close`)
+/// and reads what comes back until the server closes or `wait` passes.
+pub fn raw(addr: &str, bytes: &[u8], half_close: bool, wait: Duration) -> String {
+    use std::io::Write;
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(wait)).unwrap();
+    let _ = stream.write_all(bytes);
+    if half_close {
+        let _ = stream.shutdown(std::net::Shutdown::Write);
+    }
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+/// Polls `check` until it holds or `within` passes; true if it held.
+pub fn eventually(within: Duration, mut check: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        if check() {
+            return true;
+        }
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }

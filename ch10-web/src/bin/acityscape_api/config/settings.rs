@@ -1,23 +1,34 @@
-//! What the app is configured with: the course's `config/settings.py` loads `dev.json` (cached data
-//! or not, the weather key); here `main` fills this struct from the command line once.
+//! What the app is configured with: the course's `load(mode)` reads `dev.json` (cached data or
+//! not, the weather key); here the flags and the embedded site say the same things.
 //!
-//! Ports: `src/10-async-web/acityscape_api/config/settings.py` (and its `dev.json`/`prod.json`)
+//! Ports: <https://github.com/talkpython/async-techniques-python-course/blob/master/src/10-async-web/acityscape_api/config/settings.py>
 
-/// The app's settings, read by the services. The course keeps them in module globals that
-/// `configure_app` sets; Rust hands one value to every worker instead.
+use ch10_web::Server;
+
+/// The app's settings, read by the services (the course keeps them in module globals).
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// The course's `use_cached_data`: the location and sun services sleep a measured latency and
     /// return fixed data instead of calling their API.
     pub use_cached_data: bool,
-    /// Multiplies the cached-data sleeps (`--time-scale`).
+    /// Multiplies those sleeps (`--time-scale`).
     pub time_scale: f64,
-    /// Where the location service asks: `{location_api}/{country}/{zip}`.
+    /// The base URLs of the location, sun and weather APIs.
     pub location_api: String,
-    /// Where the sun service asks: `{sun_api}/json?lat=…&lng=…`.
     pub sun_api: String,
-    /// Where the weather service asks: `{weather_api}/data/2.5/weather?zip=…&appid=…`.
     pub weather_api: String,
     /// The weather API's key: the learner's own (OpenWeatherMap), never one from the course.
     pub weather_key: Option<String>,
+}
+
+/// The course's `load(mode)`.
+pub fn load(server: &Server) -> Settings {
+    Settings {
+        use_cached_data: server.cached(),
+        time_scale: server.time_scale(),
+        location_api: server.api("location"),
+        sun_api: server.api("sun"),
+        weather_api: server.api("weather"),
+        weather_key: server.weather_key(),
+    }
 }

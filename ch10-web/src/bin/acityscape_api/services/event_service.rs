@@ -1,4 +1,4 @@
 //! An events service the course planned and left empty (its `event_service.py` is an empty file);
 //! kept so the folder matches the course's.
 //!
-//! Ports: `src/10-async-web/acityscape_api/services/event_service.py`
+//! Ports: <https://github.com/talkpython/async-techniques-python-course/blob/master/src/10-async-web/acityscape_api/services/event_service.py>

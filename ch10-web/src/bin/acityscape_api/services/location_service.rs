@@ -1,7 +1,7 @@
 //! Turns a zip code into latitude and longitude, with an async HTTP call (or, with cached data,
 //! an async sleep): while it waits, its thread runs other requests.
 //!
-//! Ports: `src/10-async-web/acityscape_api/services/location_service.py`
+//! Ports: <https://github.com/talkpython/async-techniques-python-course/blob/master/src/10-async-web/acityscape_api/services/location_service.py>
 //!
 //! The course's datasciencetoolkit.org is gone; the port asks a zippopotam.us-shaped API instead
 //! (the embedded site's `/api/location`, or the real `api.zippopotam.us` with `--live`).

@@ -1,7 +1,7 @@
 //! Today's sunrise, sunset and twilight times at a latitude and longitude, with an async HTTP
 //! call (or, with cached data, an async sleep).
 //!
-//! Ports: `src/10-async-web/acityscape_api/services/sun_service.py`
+//! Ports: <https://github.com/talkpython/async-techniques-python-course/blob/master/src/10-async-web/acityscape_api/services/sun_service.py>
 //!
 //! The API (`api.sunrise-sunset.org`, still alive) answers in UTC. The course shifts the times by
 //! the *server's* UTC offset ("not perfect"); the port keeps the API's zone, since the server's

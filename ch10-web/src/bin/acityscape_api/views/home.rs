@@ -1,19 +1,34 @@
-//! The welcome text at `/`, and the answer for a page that does not exist (axum answers a method
-//! the app does not take with 405 by itself).
+//! The welcome text at `/`, and the answers for an unknown page or method, as async handlers.
 //!
-//! Ports: `src/10-async-web/acityscape_api/views/home.py`
+//! Ports: <https://github.com/talkpython/async-techniques-python-course/blob/master/src/10-async-web/acityscape_api/views/home.py>
 
-use axum::http::StatusCode;
+use axum::http::{Response, StatusCode};
+
+use crate::views::replies::reply;
+
+const TEXT: &str = "text/plain; charset=utf-8";
 
 /// `/`: names the two API routes. (The course's text runs `and/api/weather` together; a space is
 /// added here.)
-pub async fn index() -> &'static str {
-    "Welcome to the city_scape API. \
-     Use /api/sun/[zipcode]/[country code (e.g. us)] and \
-     /api/weather/[zipcode]/[country code (e.g. us)] for API calls."
+pub async fn index() -> Response<String> {
+    let welcome = "Welcome to the city_scape API. \
+                   Use /api/sun/[zipcode]/[country code (e.g. us)] and \
+                   /api/weather/[zipcode]/[country code (e.g. us)] for API calls.";
+    reply(StatusCode::OK, TEXT, welcome.to_owned())
 }
 
-/// Any unknown page, and a zip code no service knows.
-pub async fn not_found() -> (StatusCode, &'static str) {
-    (StatusCode::NOT_FOUND, "The page was not found.")
+/// A zip code no service knows, and (unlike the course, where Quart answers its standard
+/// `404 Not Found` page) an unknown page.
+pub async fn not_found() -> Response<String> {
+    reply(
+        StatusCode::NOT_FOUND,
+        TEXT,
+        "The page was not found.".to_owned(),
+    )
+}
+
+/// Every route answers `GET` only, as the course's do.
+pub async fn method_not_allowed() -> Response<String> {
+    let text = "The method is not allowed for this page.";
+    reply(StatusCode::METHOD_NOT_ALLOWED, TEXT, text.to_owned())
 }

@@ -1,7 +1,7 @@
 //! Turns a zip code into latitude and longitude, with a blocking HTTP call (or, with cached data,
 //! a blocking sleep): the calling worker thread waits for the whole of it.
 //!
-//! Ports: `src/10-async-web/cityscape_api/services/location_service.py`
+//! Ports: <https://github.com/talkpython/async-techniques-python-course/blob/master/src/10-async-web/cityscape_api/services/location_service.py>
 //!
 //! The course's datasciencetoolkit.org is gone; the port asks a zippopotam.us-shaped API instead
 //! (the embedded site's `/api/location`, or the real `api.zippopotam.us` with `--live`).

@@ -1,7 +1,7 @@
 //! The current weather at a zip code, with a blocking HTTP call. The course has no cached mode for
 //! it: it always asks the API (here the embedded site by default; OpenWeatherMap with `--live`).
 //!
-//! Ports: `src/10-async-web/cityscape_api/services/weather_service.py`
+//! Ports: <https://github.com/talkpython/async-techniques-python-course/blob/master/src/10-async-web/cityscape_api/services/weather_service.py>
 
 use serde_json::Value;
 

@@ -1,28 +1,34 @@
-//! The welcome text at `/`, and the answers for a page that does not exist or a method the app
-//! does not take.
+//! The welcome text at `/`, and the answers for an unknown page or method.
 //!
-//! Ports: `src/10-async-web/cityscape_api/views/home.py`
+//! Ports: <https://github.com/talkpython/async-techniques-python-course/blob/master/src/10-async-web/cityscape_api/views/home.py>
 
-use std::io::Cursor;
+use hyper::{Response, StatusCode};
 
-use tiny_http::Response;
+use crate::views::replies::reply;
+
+const TEXT: &str = "text/plain; charset=utf-8";
 
 /// `/`: names the two API routes. (The course's text runs `and/api/weather` together; a space is
 /// added here.)
-pub fn index() -> Response<Cursor<Vec<u8>>> {
-    Response::from_string(
-        "Welcome to the city_scape API. \
-         Use /api/sun/[zipcode]/[country code (e.g. us)] and \
-         /api/weather/[zipcode]/[country code (e.g. us)] for API calls.",
+pub fn index() -> Response<String> {
+    let welcome = "Welcome to the city_scape API. \
+                   Use /api/sun/[zipcode]/[country code (e.g. us)] and \
+                   /api/weather/[zipcode]/[country code (e.g. us)] for API calls.";
+    reply(StatusCode::OK, TEXT, welcome.to_owned())
+}
+
+/// A zip code no service knows, and (unlike the course, where Flask answers its standard
+/// `404 Not Found` page) an unknown page.
+pub fn not_found() -> Response<String> {
+    reply(
+        StatusCode::NOT_FOUND,
+        TEXT,
+        "The page was not found.".to_owned(),
     )
 }
 
-/// Any unknown page, and a zip code no service knows.
-pub fn not_found() -> Response<Cursor<Vec<u8>>> {
-    Response::from_string("The page was not found.").with_status_code(404)
-}
-
 /// Every route answers `GET` only, as the course's do.
-pub fn method_not_allowed() -> Response<Cursor<Vec<u8>>> {
-    Response::from_string("The method is not allowed for this page.").with_status_code(405)
+pub fn method_not_allowed() -> Response<String> {
+    let text = "The method is not allowed for this page.";
+    reply(StatusCode::METHOD_NOT_ALLOWED, TEXT, text.to_owned())
 }
