@@ -1,37 +1,18 @@
 //! The course's loop in the C types `math_core.pyx` declared: 32-bit `int` overflows, 32-bit
 //! `float` stops counting and rounds; what Rust does about each.
 //!
-//! Ports: `src/11-cython/perf/math_core.pyx` (both versions: `cython.int`, then `cython.float`)
+//! Ports: <https://github.com/talkpython/async-techniques-python-course/blob/master/src/11-cython/perf/math_core.pyx>
+//! (`cython.int`, then `cython.float`). Run: `cargo run -p ch11-native --bin overflow`, then with
+//! `--release`
+//! Copy: `cargo add anstream anstyle num-format`; the f32 kernel part (`f32_vs_f64`) also needs
+//! what `compute_native`'s header lists
 //!
-//! Run: `cargo run -p ch11-native --bin overflow` (then add `--release`, and compare)
+//! Expect: the `int` square overflowing (a debug build panics at pos 1, release wraps to NaN),
+//! the fixes (`checked_mul`, `wrapping_mul`, i64, f64: 2,500,000,500,000); then the `float`
+//! counter stopping at 16,777,216 (2^24), and f32 SIMD: faster, with a wrong sum.
 //!
-//! Copy: `cargo add anstream anstyle num-format` for the integer and counter parts; the f32
-//! kernel part (`f32_vs_f64`) also needs what `compute_native`'s header lists: `cargo add --build
-//! cc`, `c/kernels.h`, `c/kernels.c`, the `kernels.c` half of `build.rs`, and `src/lib.rs`
-//!
-//! Expect, first the course's `int` version ("after correcting for integer overflow" in the
-//! course): it declared `pos` and the square as C `int` (32 bits). `(pos - 1,000,000)²` passes
-//! i32::MAX (2,147,483,647) whenever |pos - 1,000,000| > 46,340: at pos 1 already, and for all but
-//! 92,681 of the 3,000,000 positions. In a debug build the plain `*` panics at pos 1 (caught
-//! here, so it prints one line instead of a backtrace); in a release build the same code wraps
-//! silently, often to a negative number whose square root is NaN, and the sum is NaN. Then the
-//! fixes: `checked_mul` (reports where), `wrapping_mul` (what release did, made explicit), and i64
-//! or f64 arithmetic (the right sum, 2,500,000,500,000).
-//!
-//! Then the course's final version, which declares `cython.float`: C's 32-bit float, with a 24-bit
-//! significand. Nothing overflows, but two things go wrong. Counting `pos += 1.0` stops at
-//! 16,777,216 (2^24), where `pos + 1.0` rounds back to `pos`: the course's loop would never reach
-//! compute_it's 30,000,000 (the course ran it to 3,000,000 only). This program's counter checks
-//! that it still advances and reports where it stopped instead of hanging. And the same loop in C
-//! with f32 vectors (twice the lanes of f64, and cheaper square roots) runs much faster than the
-//! f64 kernel, but its sum is wrong: both sums are shown beside the exact one.
-//!
-//! Python vs Rust: Python's integers never overflow and its floats are 64-bit, so the Python
-//! version was right and the Cython ones silently wrong: C's signed overflow is undefined
-//! behaviour, and the course's fast figure came partly from that. Rust never has undefined
-//! overflow: debug builds panic, release builds wrap (two's complement, defined), and
-//! `checked_*`/`wrapping_*`/`saturating_*` say which one you mean. Floats are the same IEEE
-//! floats in every language: `f32` is a choice of speed over digits, made in the type.
+//! Python vs Rust: Python's ints never overflow; C's signed overflow is undefined behaviour, Rust's
+//! never is: debug panics, release wraps, `checked_*`/`wrapping_*` say which you mean.
 
 use std::hint::black_box;
 use std::panic::{self, AssertUnwindSafe};
