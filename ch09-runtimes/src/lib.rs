@@ -3,10 +3,8 @@
 //! The binaries in `src/bin/` are the lessons, each whole in its file. This library holds only
 //! what several of them share verbatim at their edges, and explanation:
 //!
-//! - [`say_summary`]: the closing `Produced N items, processed M.` line of the `prod_*` programs.
-//! - [`unsync`]: the pages that `nosync`, `presync` and `thesync` download, their shared flags, and
-//!   what their `main`s do after the jobs (report failed downloads, draw `--timeline`).
-//! - [`signal`]: Ctrl-C as a future that works on any runtime (smol and async-std have none).
+//! - [`unsync`]: the pages that `nosync`, `presync` and `thesync` download, their shared flag, and
+//!   the report of failed downloads that their `main`s end with.
 //!
 //! # Why `tokio::spawn` wants `Send` futures
 //!
@@ -71,29 +69,14 @@
 //! Python's asyncio has no such check: its futures belong to one event loop and one thread, and
 //! touching them from another thread is simply a bug waiting to happen.
 
-/// The `prod_*` programs' closing summary (not in the course, which only counts to 40): how many
-/// items were made and processed, and how many were left when Ctrl-C or a deadline stopped them.
-pub fn say_summary(produced: u64, processed: u64) {
-    let left = produced.saturating_sub(processed);
-    if left == 0 {
-        println!("Produced {produced} items, processed {processed}.");
-    } else {
-        println!("Produced {produced} items, processed {processed} ({left} left unprocessed).");
-    }
-}
-
 pub mod unsync {
-    //! What `nosync`, `presync` and `thesync` share around their jobs: the two pages, the flags,
-    //! and their `main`s' closing steps. The jobs themselves are written out in each program.
+    //! What `nosync`, `presync` and `thesync` share around their jobs: the two pages, the flag,
+    //! and the report of failed downloads. The jobs themselves are written out in each program.
 
     use std::process::ExitCode;
-    use std::time::Instant;
 
     use anstyle::{AnsiColor, Style};
     use clap::Args;
-    use course_kit::interrupt;
-    use course_kit::site::Source;
-    use course_kit::timeline::{self, Rows, Span};
 
     /// The page `download_some` fetches (the course's talkpython.fm article).
     pub const PAGE: &str = "/episodes/show/174/coming-into-python-from-another-industry-part-2";
@@ -104,160 +87,50 @@ pub mod unsync {
     /// The real site behind [`PAGE_MORE`] (`--live`).
     pub const PAGE_MORE_LIVE: &str = "https://pythonbytes.fm";
 
+    /// The most `--iterations`: a thousand million square roots take about a second in a release
+    /// build and half a minute in a debug one, three times over.
+    pub const MAX_ITERATIONS: u64 = 1_000_000_000;
+
     /// Failed downloads, on stderr.
     const ERROR: Style = AnsiColor::Red.on_default().bold();
 
-    /// The flags all three unsync programs share.
+    /// The flag all three unsync programs share.
     #[derive(Debug, Clone, Args)]
     pub struct Jobs {
         /// Square roots per compute job (the course: 10,000,000)
-        #[arg(long, value_name = "N", default_value_t = 10_000_000)]
+        #[arg(long, value_name = "N", default_value_t = 10_000_000,
+              value_parser = clap::value_parser!(u64).range(..=MAX_ITERATIONS))]
         pub iterations: u64,
-        /// 1 ms sleeps per wait job (the course: 999), each scaled by --time-scale
-        #[arg(long, value_name = "N", default_value_t = 999)]
-        pub sleeps: u32,
     }
 
-    /// One download as `main` saw it: the URL, what came back, and when the call started and
-    /// ended (the client's own times, drawn by `--timeline` when there is no local site to ask).
-    #[derive(Debug)]
-    pub struct Download {
-        /// The page's URL.
-        pub url: String,
-        /// Its length in characters, or why it failed.
-        pub result: reqwest::Result<usize>,
-        /// When the download job started.
-        pub start: Instant,
-        /// When it returned.
-        pub end: Instant,
-    }
-
-    /// Runs `job` and notes when it started and ended: `main`'s instrument for `--timeline`, so
-    /// the jobs themselves need none.
-    pub fn timed<T>(job: impl FnOnce() -> T) -> (T, Instant, Instant) {
-        let start = Instant::now();
-        let out = job();
-        (out, start, Instant::now())
-    }
-
-    /// [`timed`] for an async job: the clock starts when the job is first polled.
-    pub async fn timed_async<T>(job: impl Future<Output = T>) -> (T, Instant, Instant) {
-        let start = Instant::now();
-        let out = job.await;
-        (out, start, Instant::now())
-    }
-
-    /// What the three `main`s do after `Synchronous version done in …`: report every failed
-    /// download on stderr (one line each, then a count), draw the `--timeline` chart if asked, and
-    /// pick the exit code: 130 after Ctrl-C, 1 if a download failed, else success.
-    pub fn finish(
-        downloads: &[Download],
-        source: &Source,
-        timeline: bool,
-        interrupted: bool,
-    ) -> ExitCode {
-        let live = source.is_live();
-        let mut failed = 0;
-        for d in downloads {
-            if let Err(e) = &d.result {
-                failed += 1;
-                let why = course_kit::http::describe(e, live);
-                anstream::eprintln!("{ERROR}Download failed: {}: {why}{ERROR:#}", d.url);
-            }
+    /// Reports every failed download on stderr, one line each (its URL and why), then how many
+    /// failed; the exit code is 1 if any did. `live` (`--live`) adds a hint to network failures.
+    pub fn report(downloads: &[anyhow::Result<()>], live: bool) -> ExitCode {
+        let failed: Vec<&anyhow::Error> =
+            downloads.iter().filter_map(|d| d.as_ref().err()).collect();
+        for err in &failed {
+            // reqwest's errors know their URL (a blocking body read wraps them in an `io::Error`);
+            // the programs' own (a page too large) start with it.
+            let io = err
+                .downcast_ref::<std::io::Error>()
+                .and_then(|e| e.get_ref());
+            let reqwest = err
+                .downcast_ref::<reqwest::Error>()
+                .or_else(|| io.and_then(|e| e.downcast_ref::<reqwest::Error>()));
+            let why = match reqwest {
+                Some(e) => {
+                    let url = e.url().map_or("?", |u| u.as_str());
+                    format!("{url}: {}", course_kit::http::describe(e, live))
+                }
+                None => format!("{err:#}"),
+            };
+            anstream::eprintln!("{ERROR}Download failed: {why}{ERROR:#}");
         }
-        if failed > 0 {
-            anstream::eprintln!(
-                "{ERROR}{failed} of {} downloads failed.{ERROR:#}",
-                downloads.len()
-            );
+        if failed.is_empty() {
+            return ExitCode::SUCCESS;
         }
-        if timeline {
-            draw_timeline(downloads, source);
-        }
-        if interrupted {
-            interrupt::exit_code()
-        } else if failed == 0 {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::FAILURE
-        }
-    }
-
-    /// The embedded site's record of the requests, or, with `--live`/`--base-url`, the client's.
-    fn draw_timeline(downloads: &[Download], source: &Source) {
-        println!();
-        if let Some(site) = source.site() {
-            timeline::print(&site.spans(), Rows::Requests);
-            return;
-        }
-        let flag = if source.is_live() {
-            "--live"
-        } else {
-            "--base-url"
-        };
-        println!(
-            "--timeline: no local server to ask with {flag}; drawing the client's own start and end times"
-        );
-        let Some(origin) = downloads.iter().map(|d| d.start).min() else {
-            timeline::print(&[], Rows::Requests);
-            return;
-        };
-        let spans: Vec<Span> = downloads
-            .iter()
-            .map(|d| Span::between(path_of(&d.url), origin, d.start, d.end))
-            .collect();
-        timeline::print(&spans, Rows::Requests);
-    }
-
-    /// A URL's path (and query), the label the site would give it: `http://h:1/a/b` gives `/a/b`.
-    fn path_of(url: &str) -> &str {
-        let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
-        after_scheme.find('/').map_or("/", |i| &after_scheme[i..])
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use super::path_of;
-
-        #[test]
-        fn path_of_keeps_path_and_query() {
-            assert_eq!(path_of("http://127.0.0.1:8/a/b?x=1"), "/a/b?x=1");
-            assert_eq!(path_of("https://talkpython.fm"), "/");
-            assert_eq!(path_of("https://pythonbytes.fm/episodes"), "/episodes");
-        }
-    }
-}
-
-pub mod signal {
-    //! Ctrl-C as a future for runtimes without signal handling (smol, async-std).
-    //!
-    //! tokio has `tokio::signal::ctrl_c()`. smol and async-std do not; their documented answer is
-    //! the `ctrlc` crate plus a channel, which is what this is. The handler *closes* the channel,
-    //! and a closed channel wakes every receiver, so any number of tasks can wait for Ctrl-C.
-
-    use std::sync::OnceLock;
-
-    use smol::channel::{Receiver, Sender};
-
-    static CHANNEL: OnceLock<(Sender<()>, Receiver<()>)> = OnceLock::new();
-
-    /// Resolves when Ctrl-C (or SIGTERM) arrives. The first call installs the handler.
-    pub fn ctrl_c() -> impl Future<Output = ()> + Send + 'static {
-        // The sender stays in the static, so the channel is open until the handler closes it.
-        let (_, rx) = CHANNEL.get_or_init(|| {
-            let (tx, rx) = smol::channel::bounded(1);
-            let closer = tx.clone();
-            // If a handler is already installed this future never resolves and Ctrl-C keeps its
-            // default effect (the process ends): acceptable for a demo.
-            let _ = ctrlc::set_handler(move || {
-                closer.close();
-            });
-            (tx, rx)
-        });
-        let rx = rx.clone();
-        async move {
-            // Nothing is ever sent: `recv` returns `Err(Closed)` exactly when the handler ran.
-            let _ = rx.recv().await;
-        }
+        let (n, all) = (failed.len(), downloads.len());
+        anstream::eprintln!("{ERROR}{n} of {all} downloads failed.{ERROR:#}");
+        ExitCode::FAILURE
     }
 }

@@ -6,6 +6,10 @@ use course_kit::testing::assert_quiet_on_broken_pipe;
 #[test]
 fn a_closed_output_pipe_ends_the_program_quietly() {
     assert_quiet_on_broken_pipe("why_runtimes", &[]);
-    assert_quiet_on_broken_pipe("prod_asyncio", &["--time-scale", "0"]);
-    assert_quiet_on_broken_pipe("nosync", &["--time-scale", "0.01"]);
+    for prod in ["prod_asyncio", "prod_smol", "prod_async_std", "prod_trio"] {
+        assert_quiet_on_broken_pipe(prod, &["--time-scale", "0"]);
+    }
+    for unsync in ["nosync", "presync", "thesync"] {
+        assert_quiet_on_broken_pipe(unsync, &["--time-scale", "0.01", "--iterations", "1000"]);
+    }
 }

@@ -1,51 +1,37 @@
-//! Two producers (20 items each) and one consumer run concurrently on smol, a small runtime.
+//! Two producers and a consumer share a queue on one thread: asyncio's loop as smol's
+//! `LocalExecutor`, a small runtime's.
 //!
-//! Ports: `src/09-built-on-asyncio/the_trio/prod_asyncio.py` (on another runtime)
+//! Ports: <https://github.com/talkpython/async-techniques-python-course/blob/master/src/09-built-on-asyncio/the_trio/prod_asyncio.py>, on another runtime
 //!
 //! Run: `cargo run -p ch09-runtimes --bin prod_smol`
 //!
 //! Copy: `cargo add smol anstream anstyle rand@0.9`
 //!
-//! Expect: yellow ` -- generated item` and cyan ` +++ Processed value` lines interleaved, items
-//! processed well under a second after they were made, all 40 processed in about 20 s
-//! (`--time-scale 0.01` for 0.2 s). Ctrl-C stops every task, says `Cancelled by Ctrl-C.` and still
-//! prints the summary.
+//! Expect: what `prod_asyncio` prints: the producers' and the consumer's lines interleaved, all 40
+//! items in about 20 s (`--time-scale 0.01`: 0.2 s).
 //!
-//! Python vs Rust: Python has one standard loop; Rust lets you pick the runtime, and this is
-//! `prod_asyncio` with smol instead of tokio (`diff` the two files: the changed lines say
-//! `// New:`). smol is a few small crates (async-executor, async-io, async-channel);
-//! `smol::block_on` drives the main future on this thread and `smol::spawn` puts tasks on a global
-//! executor (one thread unless `SMOL_THREADS` says otherwise, so like asyncio no two tasks run at
-//! once). Two differences from tokio show up: a smol `Task` is cancelled when it is dropped
-//! (tokio's `JoinHandle` detaches instead), and smol has no signal handling, so `main` gets
-//! Ctrl-C from the `ctrlc` crate through a channel (`ch09_runtimes::signal`).
+//! Python vs Rust: Python has one standard loop; in Rust the runtime is a library you choose. This
+//! is `prod_asyncio` on smol (`// New:` lines are relative to it): a local executor runs its tasks
+//! on the thread that runs it, and a smol `Task` is cancelled when dropped (tokio's detaches).
 
-use std::process::ExitCode;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anstyle::{AnsiColor, Style};
 use clap::Parser;
 use course_kit::cli::{Seed, TimeScale};
-use course_kit::{fmt, interrupt};
 use rand::Rng;
-use smol::channel::{Receiver, Sender, unbounded}; // New: smol's channel
-use smol::{Timer, future}; // New: smol's timer and future combinators
+use rand::rngs::StdRng;
+use smol::channel::{Receiver, Sender, unbounded}; // New: smol's channel (async-channel)
+use smol::{LocalExecutor, Timer, future}; // New: smol's executor, timer and combinators
 
-/// The course's colour for producers (colorama's Fore.YELLOW).
+/// The course's colours (colorama's YELLOW for producers, CYAN for the consumer).
 const PRODUCER: Style = AnsiColor::Yellow.on_default();
-/// The course's colour for the consumer (colorama's Fore.CYAN).
 const CONSUMER: Style = AnsiColor::Cyan.on_default();
 
-/// Items made and processed, for the closing summary. Atomics, so that tasks on any thread of any
-/// runtime can count without a lock or a handle passed around.
-static PRODUCED: AtomicU64 = AtomicU64::new(0);
-static PROCESSED: AtomicU64 = AtomicU64::new(0);
-
-/// An item: its value, and when it was made, so the consumer can say how long it waited.
+/// An item and when it was made, so the consumer can say how long it waited.
 type Item = (u64, Instant);
 
-/// Two producers and a consumer on smol.
+/// Two producers and a consumer on smol's local executor.
 #[derive(Parser, Debug)]
 #[command(version, long_about = None)]
 struct Args {
@@ -53,98 +39,57 @@ struct Args {
     time: TimeScale,
     #[command(flatten)]
     seed: Seed,
-    /// How many items each producer makes
-    #[arg(long, value_name = "N", default_value_t = 20)]
+    /// How many items each producer makes (the course: 20; at most 100, about 100 s)
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=100))]
     items: u64,
 }
 
-fn main() -> ExitCode {
+fn main() {
     course_kit::exit::quiet_broken_pipe();
-    course_kit::exit::report(run())
-}
-
-fn run() -> anyhow::Result<ExitCode> {
     let args = Args::parse();
+    let (num, seed, second) = (args.items, args.seed.value(), args.time.secs(1.0));
     let t0 = Instant::now();
     println!("App started.");
-    let seed = args.seed.value();
+
+    // New: `asyncio.new_event_loop()`: an executor whose tasks run on the thread that runs it.
+    let ex = LocalExecutor::new();
+    let (data, received) = unbounded(); // New: smol's channel
+
     let (rng1, rng2) = (Seed::rng_for(seed, 1), Seed::rng_for(seed, 2));
-    let work = produce_and_consume(args.items, rng1, rng2, args.time.time_scale);
+    let task1 = ex.spawn(generate_data(num, data.clone(), rng1, second)); // New: ex.spawn
+    let task3 = ex.spawn(generate_data(num, data, rng2, second)); // New: ex.spawn
+    let task2 = ex.spawn(process_data(2 * num, received, second)); // New: ex.spawn
 
-    // New: no runtime object to build: `block_on` runs the future here, the spawned tasks run on
-    // smol's global executor. After Ctrl-C the tasks are cancelled as their `Task`s are dropped.
-    let work = async {
-        work.await;
-        false
-    };
-    let ctrl_c = async {
-        ch09_runtimes::signal::ctrl_c().await;
-        true
-    };
-    let interrupted = smol::block_on(future::or(work, ctrl_c)); // New: smol's block_on and race
+    // New: `loop.run_until_complete(asyncio.gather(...))`: a Task is a future of its result.
+    smol::block_on(ex.run(future::zip(future::zip(task1, task2), task3)));
 
-    if interrupted {
-        interrupt::announce();
-    }
-    ch09_runtimes::say_summary(
-        PRODUCED.load(Ordering::Relaxed),
-        PROCESSED.load(Ordering::Relaxed),
-    );
-    println!(
-        "App exiting, total time: {} sec.",
-        fmt::secs(t0.elapsed().as_secs_f64())
-    );
-    Ok(if interrupted {
-        interrupt::exit_code()
-    } else {
-        ExitCode::SUCCESS
-    })
+    let dt = t0.elapsed().as_secs_f64();
+    println!("App exiting, total time: {dt:.2} sec.");
 }
 
-/// The course's `main` once it has a loop: start three tasks, then wait for all of them.
-/// `time_scale` multiplies every sleep (1.0 is the course's pace).
-async fn produce_and_consume(
-    num: u64,
-    rng1: impl Rng + Send + 'static,
-    rng2: impl Rng + Send + 'static,
-    time_scale: f64,
-) {
-    // Unbounded, like `asyncio.Queue()`.
-    let (tx, rx) = unbounded(); // New: smol's channel
-    let prod1 = smol::spawn(generate_data(num, tx.clone(), rng1, time_scale)); // New: smol::spawn
-    let prod2 = smol::spawn(generate_data(num, tx, rng2, time_scale)); // New: smol::spawn
-    let consumer = smol::spawn(process_data(rx, time_scale)); // New: smol::spawn
-
-    // `asyncio.gather`: a Task is itself a future.
-    future::zip(future::zip(prod1, prod2), consumer).await; // New: smol's zip
-}
-
-// New: smol's sender
-async fn generate_data(num: u64, data: Sender<Item>, mut rng: impl Rng, time_scale: f64) {
+async fn generate_data(num: u64, data: Sender<Item>, mut rng: StdRng, second: Duration) {
     for idx in 1..=num {
-        // Sending on an unbounded channel never waits. It fails only once the consumer is gone,
-        // and then there is no point producing more.
-        if data.send((idx * idx, Instant::now())).await.is_err() {
-            // New: smol's send is async (it only waits on a bounded channel)
-            return;
-        }
-        PRODUCED.fetch_add(1, Ordering::Relaxed);
+        let item = idx * idx;
+        // Never waits: the channel is unbounded. (It fails once the consumer is gone: ignored.)
+        let _ = data.try_send((item, Instant::now())); // New: `send` is async here, `try_send` is not
+
         anstream::println!("{PRODUCER} -- generated item {idx}{PRODUCER:#}");
-        let pause = Duration::from_secs_f64(rng.random_range(0.5..1.5) * time_scale);
+        let pause = second.mul_f64(rng.random_range(0.5..1.5));
         Timer::after(pause).await; // New: smol's timer
     }
 }
 
-// New: smol's receiver
-async fn process_data(data: Receiver<Item>, time_scale: f64) {
-    // The channel ends once both producers have finished and dropped their senders.
-    while let Ok((value, made)) = data.recv().await {
-        // New: `Err(Closed)` at the end
-        let age = made.elapsed().as_secs_f64();
-        anstream::println!(
-            "{CONSUMER} +++ Processed value {value} after {age:.2} sec.{CONSUMER:#}"
-        );
-        PROCESSED.fetch_add(1, Ordering::Relaxed);
-        Timer::after(Duration::from_secs_f64(0.5 * time_scale)).await; // New: smol's timer
+async fn process_data(num: u64, data: Receiver<Item>, second: Duration) {
+    let mut processed = 0;
+    while processed < num {
+        // New: `Err(Closed)` once every sender is gone: nothing more can come.
+        let Ok((value, t)) = data.recv().await else {
+            return;
+        };
+
+        processed += 1;
+        let dt = t.elapsed().as_secs_f64();
+        anstream::println!("{CONSUMER} +++ Processed value {value} after {dt:.2} sec.{CONSUMER:#}");
+        Timer::after(second / 2).await; // New: smol's timer
     }
 }

@@ -1,77 +1,39 @@
-//! Two producers and a consumer started in one scope that waits for all of them, the whole scope
-//! cancelled after 5 s: trio's nursery and `move_on_after`, built from tokio's parts.
+//! Two producers and a consumer in a nursery that a deadline cancels after 5 s: trio's structured
+//! concurrency, from tokio's `JoinSet`, `timeout` and a bounded channel.
 //!
-//! Ports: `src/09-built-on-asyncio/the_trio/prod_trio.py`
+//! Ports: <https://github.com/talkpython/async-techniques-python-course/blob/master/src/09-built-on-asyncio/the_trio/prod_trio.py>
 //!
 //! Run: `cargo run -p ch09-runtimes --bin prod_trio`
 //!
-//! Copy: `cargo add tokio anstream anstyle rand@0.9 --features tokio/rt,tokio/macros,tokio/sync,tokio/time,tokio/signal`
+//! Copy: `cargo add tokio anstream anstyle anyhow rand@0.9 --features tokio/rt,tokio/macros,tokio/sync,tokio/time,tokio/signal`
 //!
-//! Expect: producers and consumer interleaved through a channel that holds at most 10 items
-//! (the producers wait when it is full), then, at 5 s, ` xx Prod 1 cancelled.` (and the same for
-//! `Prod 2` and `Consumer`), what was produced and processed by then, and a total time of about
-//! 5 s. `--time-scale 0.01` scales the sleeps *and* the deadline (0.05 s); Ctrl-C cancels the
-//! scope the same way, early, and says `Cancelled by Ctrl-C.`.
+//! Expect: the lines of `prod_asyncio` through a channel of 10 items until, after 5 s, the scope
+//! cancels all three tasks and the app exits (`--time-scale 0.01`: 0.05 s). Ctrl-C cancels it too.
 //!
-//! Why the current-thread runtime: trio, like asyncio, runs every task on one thread. So does
-//! this runtime: no parallelism (a task runs only while the others wait at an `.await`), the same
-//! interleaving as the course, and tasks that never move between threads, so they need not be
-//! `Send` when spawned with `JoinSet::spawn_local` inside a `LocalSet` (this file's tasks are
-//! `Send` anyway and use plain `spawn`). The multi-thread runtime would run the three children in
-//! parallel; `runtimes` times both flavours.
-//!
-//! Python vs Rust: trio's nursery is a language-level promise: no child outlives the `async with`
-//! block, a cancelled scope cancels every child and waits for each to unwind, and a child's error
-//! cancels its siblings and reaches the parent. Rust's tools give parts of that promise:
-//!
-//! - `tokio::task::JoinSet` (used here) owns its tasks: `abort_all()` cancels them and
-//!   `join_next` awaits each one, so the program can *see* that every child was cancelled
-//!   (`JoinError::is_cancelled`). Dropping a JoinSet also aborts its tasks, but does not wait for
-//!   them, so cleanup after a drop is not awaited.
-//! - `CancellationToken` and `TaskTracker` (from the `tokio-util` crate): the parent cancels a
-//!   token and `tracker.wait()`s for every task; cancellation is cooperative (each task must
-//!   `select!` on `token.cancelled()`), which allows graceful cleanup but can be forgotten.
-//! - `tokio::time::timeout(d, scope)` is `move_on_after`/`fail_after` for one future: on expiry it
-//!   drops the future, which cancels everything that future *owns*, but a task it merely
-//!   `tokio::spawn`ed keeps running, detached.
-//! - `futures::join!` / `FuturesUnordered` are truly structured (children are plain futures inside
-//!   the parent, may borrow its locals, and die with it), but they share one task: concurrency
-//!   without parallelism.
-//!
-//! Where they fall short of a nursery: `tokio::spawn` needs `'static` futures, so children cannot
-//! borrow from the scope and nothing forces them into one; cancellation happens only at an
-//! `.await` (a CPU loop or a `spawn_blocking` job cannot be aborted); and Rust has no async drop,
-//! so a scope that is itself cancelled cannot wait for its children to finish unwinding.
+//! Python vs Rust: a `JoinSet` owns its tasks as a nursery does, and `shutdown()` cancels each and
+//! waits for its end; but nothing forces a task into one, and a task is cancelled only at an
+//! `.await`. `// New:` lines are relative to `prod_asyncio`; the chapter's README says more.
 
-use std::collections::HashMap;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anstyle::{AnsiColor, Style};
 use clap::Parser;
 use course_kit::cli::{Seed, TimeScale};
-use course_kit::{fmt, interrupt};
+use course_kit::interrupt; // New: Ctrl-C's message and exit code
 use rand::Rng;
-use tokio::sync::mpsc::{Receiver, Sender, channel};
-use tokio::task::{Id, JoinSet};
+use rand::rngs::StdRng;
+use tokio::sync::mpsc::{Receiver, Sender, channel}; // New: a bounded channel
+use tokio::task::JoinSet; // New: the nursery
 
-/// The course's colour for producers (colorama's Fore.YELLOW).
+/// The course's colours (colorama's YELLOW for producers, CYAN for the consumer).
 const PRODUCER: Style = AnsiColor::Yellow.on_default();
-/// The course's colour for the consumer (colorama's Fore.CYAN).
 const CONSUMER: Style = AnsiColor::Cyan.on_default();
-/// A child cancelled by its scope (not in the course: trio cancels silently).
-const CANCELLED: Style = AnsiColor::Red.on_default();
 
-/// Items made and processed, for the closing summary. Atomics, so that tasks on any thread of any
-/// runtime can count without a lock or a handle passed around.
-static PRODUCED: AtomicU64 = AtomicU64::new(0);
-static PROCESSED: AtomicU64 = AtomicU64::new(0);
-
-/// An item: its value, and when it was made, so the consumer can say how long it waited.
+/// An item and when it was made, so the consumer can say how long it waited.
 type Item = (u64, Instant);
 
-/// Two producers and a consumer in a scope that is cancelled at a deadline (trio's nursery).
+/// Two producers and a consumer in a scope cancelled at a deadline (trio's nursery).
 #[derive(Parser, Debug)]
 #[command(version, long_about = None)]
 struct Args {
@@ -79,171 +41,81 @@ struct Args {
     time: TimeScale,
     #[command(flatten)]
     seed: Seed,
-    /// How many items each producer makes
-    #[arg(long, value_name = "N", default_value_t = 20)]
+    /// How many items each producer makes (the course: 20; at most 100, about 100 s)
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=100))]
     items: u64,
-    /// Cancel the whole scope after this many seconds (scaled by --time-scale)
-    #[arg(long, value_name = "SECS", default_value_t = 5.0, value_parser = positive_secs)]
-    deadline: f64,
-    /// How many items the channel holds before producers must wait (trio's max_buffer_size)
-    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
-    buffer: u16,
 }
 
-fn positive_secs(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(v) if v.is_finite() && (0.0..=3600.0).contains(&v) => Ok(v),
-        _ => Err(format!(
-            "must be a number of seconds from 0 to 3600, got {s}"
-        )),
-    }
-}
-
-/// Why the scope ended.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Ended {
-    /// Every child finished on its own before the deadline.
-    AllDone,
-    /// The deadline passed (`move_on_after` fired).
-    Deadline,
-    /// Ctrl-C.
-    Interrupted,
-}
-
-fn main() -> ExitCode {
+#[tokio::main(flavor = "current_thread")] // New: `trio.run(main)`: one thread runs every task
+async fn main() -> anyhow::Result<ExitCode> {
     course_kit::exit::quiet_broken_pipe();
-    course_kit::exit::report(run())
-}
-
-fn run() -> anyhow::Result<ExitCode> {
     let args = Args::parse();
+    let (num, seed, second) = (args.items, args.seed.value(), args.time.secs(1.0));
     let t0 = Instant::now();
     println!("App started.");
-    let seed = args.seed.value();
-    let (rng1, rng2) = (Seed::rng_for(seed, 1), Seed::rng_for(seed, 2));
-    let deadline = args.time.secs(args.deadline);
-    let scope = move_on_after(
-        deadline,
-        usize::from(args.buffer),
-        args.items,
-        rng1,
-        rng2,
-        args.time.time_scale,
-    );
 
-    // `trio.run(main)`: one thread runs every task, as trio does.
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let ended = runtime.block_on(scope).map_err(anyhow::Error::msg)?;
+    // New: `trio.open_memory_channel(max_buffer_size=10)`: producers wait while it is full.
+    let (send_channel, receive_channel) = channel(10);
 
-    match ended {
-        Ended::AllDone => println!("Every task finished before the deadline."),
-        Ended::Deadline => println!(
-            "Deadline of {} sec. reached: the scope cancelled its tasks.",
-            fmt::secs(deadline.as_secs_f64())
-        ),
-        Ended::Interrupted => interrupt::announce(),
-    }
-    ch09_runtimes::say_summary(
-        PRODUCED.load(Ordering::Relaxed),
-        PROCESSED.load(Ordering::Relaxed),
-    );
-    println!(
-        "App exiting, total time: {} sec.",
-        fmt::secs(t0.elapsed().as_secs_f64())
-    );
-    Ok(if ended == Ended::Interrupted {
-        interrupt::exit_code()
-    } else {
-        ExitCode::SUCCESS
-    })
-}
-
-/// `with trio.move_on_after(deadline): async with trio.open_nursery() as nursery: ...`, with
-/// Ctrl-C cancelling the scope too. `time_scale` multiplies every sleep (1.0 is the course's
-/// pace). An error names the child that failed.
-async fn move_on_after(
-    deadline: Duration,
-    buffer: usize,
-    num: u64,
-    rng1: impl Rng + Send + 'static,
-    rng2: impl Rng + Send + 'static,
-    time_scale: f64,
-) -> Result<Ended, String> {
-    // trio.open_memory_channel(10): a bounded channel, so producers wait when it is full.
-    let (tx, rx) = channel(buffer);
-
-    // The nursery. tokio's tasks have no names (without `tokio_unstable`), so keep our own.
+    // New: `async with trio.open_nursery() as nursery:` a set that owns the tasks it starts.
     let mut nursery = JoinSet::new();
-    let mut names: HashMap<Id, &str> = HashMap::new();
-    let p1 = nursery.spawn(generate_data(num, tx.clone(), rng1, time_scale));
-    names.insert(p1.id(), "Prod 1");
-    let p2 = nursery.spawn(generate_data(num, tx, rng2, time_scale));
-    names.insert(p2.id(), "Prod 2");
-    let c = nursery.spawn(process_data(rx, time_scale));
-    names.insert(c.id(), "Consumer");
+    let (rng1, rng2) = (Seed::rng_for(seed, 1), Seed::rng_for(seed, 2));
+    nursery.spawn(generate_data(num, send_channel.clone(), rng1, second)); // New: Prod 1
+    nursery.spawn(generate_data(num, send_channel, rng2, second)); // New: Prod 2
+    nursery.spawn(process_data(2 * num, receive_channel, second)); // New: Consumer
 
-    let deadline = tokio::time::sleep(deadline);
-    let ctrl_c = tokio::signal::ctrl_c();
-    tokio::pin!(deadline, ctrl_c);
-
-    // Wait for the children, the deadline or Ctrl-C, whichever comes first.
-    let ended = loop {
-        tokio::select! {
-            joined = nursery.join_next_with_id() => match joined {
-                None => break Ended::AllDone,
-                Some(Ok(_)) => {}
-                // A child panicked. A nursery cancels the siblings, then re-raises in the parent.
-                Some(Err(err)) => {
-                    nursery.shutdown().await;
-                    let name = names.get(&err.id()).copied().unwrap_or("a task");
-                    return Err(format!("{name} failed: {err}"));
-                }
-            },
-            () = &mut deadline => break Ended::Deadline,
-            // A handler that cannot be installed disables this branch instead of ending the scope.
-            Ok(()) = &mut ctrl_c => break Ended::Interrupted,
+    // New: `with trio.move_on_after(5):` wait for every task, but 5 s at most, or until Ctrl-C.
+    let every_task = async {
+        while let Some(task) = nursery.join_next().await {
+            task?; // a task that panicked
         }
+        anyhow::Ok(())
     };
-
-    // Cancel the scope: abort every child still running, then *wait* for each, so that when this
-    // function returns no child is left (dropping the JoinSet would abort them without waiting).
-    nursery.abort_all();
-    while let Some(joined) = nursery.join_next_with_id().await {
-        match joined {
-            Err(err) if err.is_cancelled() => {
-                let name = names.get(&err.id()).copied().unwrap_or("a task");
-                anstream::println!("{CANCELLED} xx {name} cancelled.{CANCELLED:#}");
+    let interrupted = tokio::select! {
+        ended = tokio::time::timeout(5 * second, every_task) => {
+            // `Err` is the deadline: carry on after the block, as `move_on_after` does.
+            if let Ok(finished) = ended {
+                finished?;
             }
-            // It finished in the instant between the deadline and the abort.
-            Ok(_) => {}
-            Err(err) => return Err(format!("a task failed while being cancelled: {err}")),
+            false
         }
+        Ok(()) = tokio::signal::ctrl_c() => true,
+    };
+    // New: leaving the scope cancels every task still running, and waits until each has ended.
+    nursery.shutdown().await;
+
+    let dt = t0.elapsed().as_secs_f64();
+    println!("App exiting, total time: {dt:.2} sec.");
+    if interrupted {
+        interrupt::announce(); // New: Ctrl-C's message on stderr, and exit code 130
+        return Ok(interrupt::exit_code());
     }
-    Ok(ended)
+    Ok(ExitCode::SUCCESS)
 }
 
-async fn generate_data(num: u64, data: Sender<Item>, mut rng: impl Rng, time_scale: f64) {
+async fn generate_data(num: u64, data: Sender<Item>, mut rng: StdRng, second: Duration) {
     for idx in 1..=num {
-        // Waits while the channel is full; cancellation can land here too.
-        if data.send((idx * idx, Instant::now())).await.is_err() {
-            return;
-        }
-        PRODUCED.fetch_add(1, Ordering::Relaxed);
+        let item = idx * idx;
+        // New: waits while the channel is full. (It fails once the consumer is gone: ignored.)
+        let _ = data.send((item, Instant::now())).await;
+
         anstream::println!("{PRODUCER} -- generated item {idx}{PRODUCER:#}");
-        let pause = Duration::from_secs_f64(rng.random_range(0.5..1.5) * time_scale);
+        let pause = second.mul_f64(rng.random_range(0.5..1.5));
         tokio::time::sleep(pause).await;
     }
 }
 
-async fn process_data(mut data: Receiver<Item>, time_scale: f64) {
-    while let Some((value, made)) = data.recv().await {
-        let age = made.elapsed().as_secs_f64();
-        anstream::println!(
-            "{CONSUMER} +++ Processed value {value} after {age:.2} sec.{CONSUMER:#}"
-        );
-        PROCESSED.fetch_add(1, Ordering::Relaxed);
-        tokio::time::sleep(Duration::from_secs_f64(0.5 * time_scale)).await;
+async fn process_data(num: u64, mut data: Receiver<Item>, second: Duration) {
+    let mut processed = 0;
+    while processed < num {
+        // `None` once every sender is gone: nothing more can come.
+        let Some((value, t)) = data.recv().await else {
+            return;
+        };
+
+        processed += 1;
+        let dt = t.elapsed().as_secs_f64();
+        anstream::println!("{CONSUMER} +++ Processed value {value} after {dt:.2} sec.{CONSUMER:#}");
+        tokio::time::sleep(second / 2).await;
     }
 }

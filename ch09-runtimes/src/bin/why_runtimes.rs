@@ -1,23 +1,18 @@
-//! The course's list of asyncio's pain points, each one run to show how Rust's runtimes handle it.
+//! The course's list of asyncio's pain points, each one run to show how Rust's runtimes answer it.
 //!
-//! Ports: the "why not just asyncio?" list of `src/09-built-on-asyncio` (unsync's and trio's
-//! motivation), as one program with six numbered demonstrations.
+//! Ports: the "why more libraries" lecture of <https://github.com/talkpython/async-techniques-python-course/tree/master/src/09-built-on-asyncio>
+//! (unsync's and trio's motivation), as six numbered demonstrations.
 //!
 //! Run: `cargo run -p ch09-runtimes --bin why_runtimes [-- --point 4]`
 //!
 //! Copy: `cargo add tokio futures anstream anstyle anyhow --features tokio/rt-multi-thread,tokio/macros,tokio/time,tokio/sync`
 //!
-//! Expect: six short sections, each naming the asyncio problem and printing what the Rust answer
-//! did: async code run from plain `main` and from a plain thread; a task's handle awaited from
-//! another thread and another executor, and a `!Send` future run on a `LocalSet`; blocking work
-//! awaited through `spawn_blocking` and a oneshot channel; a timeout, a `select!` deadline, a future
-//! cancelled by dropping it and a task aborted; task-local values that stay separate where a
-//! thread-local gets overwritten; and where the paused-clock test lives. About 1 s in all.
+//! Expect: six short sections (sync↔async, `Send`, awaiting a thread, cancellation, task-locals,
+//! testing), each naming the asyncio problem and printing what the Rust answer did; about 1 s.
 //!
-//! Python vs Rust: most of asyncio's pain comes from one implicit, thread-bound event loop. In
-//! Rust a runtime is an ordinary value you can build, enter and hand around (`Runtime`, `Handle`),
-//! futures that cross threads must be `Send` (checked when compiling: see the `compile_fail` example
-//! in this crate's docs), and cancelling a future is just dropping it.
+//! Python vs Rust: most of asyncio's pain comes from one implicit, thread-bound loop. A Rust runtime
+//! is a value you build and hand around, futures that cross threads must be `Send` (checked when
+//! compiling), and cancelling a future is dropping it.
 
 use std::cell::Cell;
 use std::process::ExitCode;
