@@ -58,8 +58,7 @@ fn main() -> anyhow::Result<ExitCode> {
 
     // New: unsync's loop on a background thread: worker threads run each task once it is spawned.
     let rt = Builder::new_multi_thread().enable_all().build()?;
-    // New: each job where `@unsync` would run it, started at once: rayon for `cpu_bound=True`,
-    // a blocking thread for a plain `def`, a task for an `async def`.
+    // New: each job handed over where `@unsync` would run it (see the header), and started at once.
     let computes = [
         on_cpu_pool(move || compute_some(n)),
         on_cpu_pool(move || compute_some(n)),
@@ -79,8 +78,7 @@ fn main() -> anyhow::Result<ExitCode> {
         rt.spawn(wait_some(ms)),
         rt.spawn(wait_some(ms)),
     ];
-    // New: `[t.result() for t in tasks]`: `block_on` from plain sync code only waits here, as
-    // every job already runs (on rayon's threads and the runtime's); an `Err` is a panic.
+    // New: `[t.result() for t in tasks]`: `block_on` only waits here, as every job already runs.
     rt.block_on(try_join_all(computes))?;
     let downloads = rt.block_on(try_join_all(downloads))?;
     rt.block_on(try_join_all(waits))?;
@@ -92,13 +90,12 @@ fn main() -> anyhow::Result<ExitCode> {
 }
 
 /// New: `@unsync(cpu_bound=True)`: runs `job` on rayon's pool, one thread per core (unsync starts
-/// a process), and returns at once: the channel brings its result.
-fn on_cpu_pool<T: Send + 'static>(
-    job: impl FnOnce() -> T + Send + 'static,
-) -> oneshot::Receiver<T> {
-    let (tx, rx) = oneshot::channel();
+/// a process), and returns at once: the channel says when the job is done.
+fn on_cpu_pool(job: impl FnOnce() + Send + 'static) -> oneshot::Receiver<()> {
+    let (done, rx) = oneshot::channel();
     rayon::spawn(move || {
-        let _ = tx.send(job());
+        job();
+        let _ = done.send(());
     });
     rx
 }
