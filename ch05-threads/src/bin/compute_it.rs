@@ -1,7 +1,6 @@
 //! Does the course's pointless-but-heavy math on 30,000,000 numbers on one thread, and times it.
 //!
 //! Ports: <https://github.com/talkpython/async-techniques-python-course/blob/master/src/05-threads/cpu_attempt/compute_it.py>
-//! (and `src/11-cython/perf/compute_it.py`: `--num 3000000`)
 //!
 //! Run: `cargo run -p ch05-threads --release --bin compute_it`
 //!
@@ -44,15 +43,15 @@ fn main() {
     println!("Sum of the square roots: {}", thousands(sum as u64));
 }
 
-/// Sums the roots Python drops (a loop whose result nobody uses is deleted), exactly: they are
-/// whole and the sum stays below 2⁵³. `pub` so that benches/compute.rs times this very loop.
+/// Sums the roots Python drops: the optimiser deletes a loop whose result nobody uses. (`pub`:
+/// benches/compute.rs times this very loop.)
 pub fn do_math(start: u64, num: u64) -> f64 {
     let mut pos = start;
     let k_sq = 1000 * 1000;
     let mut sum = 0.0;
     while pos < num {
         pos += 1;
-        let d = pos as i64 - k_sq; // integers first, as Python's; `math.sqrt` converts
+        let d = pos as i64 - k_sq; // exact: the roots are whole, the sum stays below 2⁵³
         sum += ((d * d) as f64).sqrt();
     }
     sum
