@@ -142,7 +142,7 @@ fn run_caught<A, R>(task: fn(A) -> R, arg: A) -> Result<R, TaskError> {
 type Job<S> = Box<dyn FnOnce(&S) + Send>;
 
 /// Named threads taking jobs from one shared queue, each holding its own `S` (nothing for a
-/// thread pool, a worker process for a process pool): the classic thread pool, in 30 lines.
+/// thread pool, a worker process for a process pool): the classic thread pool, in about 40 lines.
 #[derive(Debug)]
 struct Workers<S> {
     jobs: Option<Sender<Job<S>>>,

@@ -5,7 +5,7 @@
 //!
 //! Run: `cargo run -p ch08-pools` (or `-- --executor threads`, `-- --workers 2 --timeline`)
 //!
-//! Copy: `cargo add anyhow procspawn rayon reqwest scraper serde url --features reqwest/blocking,serde/derive`, and this chapter's `src/executor.rs` as `mod executor;`
+//! Copy: `cargo add anyhow clap procspawn rayon reqwest scraper serde url --features clap/derive,reqwest/blocking,serde/derive`, and this chapter's `src/executor.rs` as `mod executor;`
 //!
 //! Expect: five `Getting title from …, PID: …, ProcName: SpawnProcess-N` lines, `Waiting for
 //! downloads...`, `Done`, the five titles in submission order (from the embedded site; `--live`).
