@@ -134,11 +134,11 @@ fn compute_threaded_without_factor_prints_the_plain_done_line() {
 
 #[test]
 fn a_factor_below_1_comes_with_the_hint_that_the_cores_were_busy() {
-    // 64 threads for 1,000 numbers: starting them costs far more than the loop, so the threads
-    // are slower than one thread, as when other programs hold the cores.
+    // 256 threads for 100 numbers: starting them costs far more than the loop (a microsecond),
+    // so the threads are slower than one thread, as when other programs hold the cores.
     let (out, err, code) = run(
         "compute_threaded",
-        &["--num", "1000", "--workers", "64", "--factor"],
+        &["--num", "100", "--workers", "256", "--factor"],
     );
     assert_eq!(code, Some(0), "{err}");
     let (_, factor) = done_with_factor(&out);
@@ -147,7 +147,7 @@ fn a_factor_below_1_comes_with_the_hint_that_the_cores_were_busy() {
     assert_eq!(lines.len(), 5, "{out}");
     assert!(lines[2].starts_with("Done in "), "{out}");
     assert_eq!(lines[3], BUSY, "under the factor line");
-    check_sum(&out, 1000);
+    check_sum(&out, 100);
 }
 
 #[test]
