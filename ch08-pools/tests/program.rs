@@ -343,7 +343,6 @@ fn failed_urls_are_reported_on_stderr_and_the_others_still_come_back() {
                 "Could not get the title of {}: the response is not text",
                 urls[4]
             ),
-            "error: 4 of 6 titles could not be fetched".to_owned(),
         ];
         assert_eq!(reasons.len(), want.len(), "{err}");
         for (got, want) in reasons.iter().zip(&want) {
@@ -371,10 +370,7 @@ fn a_page_over_the_cap_is_a_failure_of_its_own() {
         assert_eq!(results(&out), ["Small"]);
         assert_eq!(
             err,
-            format!(
-                "Could not get the title of {flood}: the page is over 4 MB\n\
-                 error: 1 of 2 titles could not be fetched\n"
-            )
+            format!("Could not get the title of {flood}: the page is over 4 MB\n")
         );
     }
 }
@@ -465,10 +461,8 @@ fn a_killed_worker_process_costs_one_task_and_leaves_no_orphans() {
         )),
         "{err}"
     );
-    assert!(
-        err.ends_with("error: 1 of 5 titles could not be fetched\n"),
-        "{err}"
-    );
+    let reasons = err.lines().filter(|l| l.starts_with("Could not")).count();
+    assert_eq!(reasons, 1, "one failed title: {err}");
     assert_eq!(
         live_processes_with(&marker),
         Vec::<u32>::new(),
