@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use anyhow::bail;
+use anyhow::{Context, bail};
 use clap::Parser;
 use hdrhistogram::Histogram;
 use http_body_util::{BodyExt, Empty};
@@ -290,7 +290,7 @@ fn report(tally: &Tally, connections: u32, duration: Duration) {
 fn allow_open_files(connections: u32) -> anyhow::Result<()> {
     // stdin, stdout, stderr and the runtime's own descriptors, with room to spare.
     let needed = u64::from(connections) + 32;
-    let limit = rlimit::increase_nofile_limit(needed)?;
+    let limit = rlimit::increase_nofile_limit(needed).context("raising the open-file limit")?;
     if limit < needed {
         bail!(
             "{connections} connections need about {needed} open files, but this process may open \
