@@ -38,7 +38,7 @@ fn thread_pool_with_an_abort(_: ()) -> u64 {
 }
 
 fn who(_: ()) -> Process {
-    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::thread::sleep(std::time::Duration::from_millis(50));
     executor::current_process()
 }
 
