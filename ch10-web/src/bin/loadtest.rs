@@ -88,7 +88,7 @@ struct Tally {
 impl Tally {
     fn new() -> Tally {
         Tally {
-            // 1 µs to one hour, three significant digits (wrk's precision).
+            // 1 µs to one hour, to 0.1 % (wrk keeps a count per µs up to its timeout).
             latency_us: Histogram::new_with_bounds(1, 3_600_000_000, 3)
                 .expect("valid histogram bounds"),
             bytes: 0,
