@@ -4,8 +4,8 @@
 //! Ports: none (a Rust addition beside `src/07-multiprocessing/cpu_attempt/`'s three programs)
 //!
 //! Run: `cargo run -p ch07-multiprocessing --release --bin compute_compare`
-//! Copy: `cargo add procspawn rayon anyhow serde clap -F serde/derive,clap/derive`, and `do_math`
-//! and `slices` from `src/lib.rs` (`procspawn::init()` first in `main`)
+//! Copy: `cargo add procspawn rayon anyhow anstream anstyle serde clap -F serde/derive,clap/derive`,
+//! and `do_math` and `slices` from `src/lib.rs` (`procspawn::init()` first in `main`)
 //!
 //! Expect: the machine's capacity (a copy of the job per worker at once, against one); one thread,
 //! threads, a new and a warm process pool and rayon, best of `--rounds` runs, as shares of it;

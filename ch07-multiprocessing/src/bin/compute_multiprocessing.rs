@@ -5,7 +5,7 @@
 //!
 //! Run: `cargo run -p ch07-multiprocessing --release`
 //!
-//! Copy: `cargo add procspawn clap -F clap/derive` (`procspawn::init()` first in `main`)
+//! Copy: `cargo add procspawn anyhow clap -F clap/derive` (`procspawn::init()` first in `main`)
 //!
 //! Expect: `Doing math on N processors.`, the time, `Our results: ` and the course's own integers
 //! (2 workers: `6566667`, `10750000`). A worker that dies fails only its own task.

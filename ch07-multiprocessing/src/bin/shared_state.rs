@@ -5,7 +5,7 @@
 //!
 //! Run: `cargo run -p ch07-multiprocessing --bin shared_state`
 //!
-//! Copy: `cargo add procspawn` (`procspawn::init()` must be the first line of your `main`)
+//! Copy: `cargo add procspawn anyhow clap -F clap/derive` (`procspawn::init()` first in `main`)
 //!
 //! Expect: `the parent's COUNTER is 0`, then `COUNTER is 4,000,000` and `the sum is 4,000,000`:
 //! each worker process counts in its own copy of `COUNTER`; the threads share one.

@@ -6,7 +6,7 @@
 //!
 //! Run: `cargo run -p ch11-native --release --bin discarded_loop`
 //!
-//! Copy: what `compute_native`'s header lists (`c_loop_kept`, `c_loop_discarded`: `src/lib.rs`)
+//! Copy: `cargo add num-format` and what `compute_native`'s header lists (`src/lib.rs` has the loops)
 //!
 //! Expect: the kept loop takes time; the discarded one none at any size, even 1000× as many
 //! positions, because the C compiler deleted a loop whose result nobody used.

@@ -6,7 +6,7 @@
 //!
 //! Run: `cargo run -p ch11-native --release --bin kernels` (`--timeline` draws the threads)
 //!
-//! Copy: what `compute_native`'s header lists
+//! Copy: `cargo add anyhow` and what `compute_native`'s header lists
 //!
 //! Expect: one line per kernel, widest first: its best time on `--workers` threads, its sum, its
 //! factor over the Rust loop's best time, and how the sums compare (bit for bit, identical, or

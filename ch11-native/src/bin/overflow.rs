@@ -4,7 +4,7 @@
 //! Ports: <https://github.com/talkpython/async-techniques-python-course/blob/master/src/11-cython/perf/math_core.pyx>
 //! (`cython.int`, then `cython.float`). Run: `cargo run -p ch11-native --bin overflow`, then with
 //! `--release`
-//! Copy: `cargo add anstream anstyle num-format`; the f32 kernel part (`f32_vs_f64`) also needs
+//! Copy: `cargo add anstream anstyle num-format clap -F clap/derive`; the f32 kernel part (`f32_vs_f64`) also needs
 //! what `compute_native`'s header lists
 //!
 //! Expect: the `int` square overflowing (a debug build panics at pos 1, release wraps to NaN),
