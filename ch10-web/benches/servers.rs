@@ -1,57 +1,66 @@
-//! Both servers under load on `/api/sun/97227/us`, at 10, 100 and 1,000 connections, in one run:
-//! requests per second, p99 latency, the server's peak memory, and each against its Little's-law
-//! bound.
+//! The three ways of serving chapter 10's API, loaded on `/api/sun/97227/us` by `loadtest` at 10,
+//! 20, 100, 1,000 and 5,000 connections (and 10,000 where the open-file limit allows): requests/s,
+//! p50 and p99 latency, socket errors and timeouts, the server's peak RSS and peak thread count
+//! (from `/proc`), and the share of its Little's-law bound.
 //!
-//! Run: `cargo bench -p ch10-web --bench servers` (`BENCH_SECS=20` for longer runs; 10 s each by
-//! default, about 75 s in all)
+//! Run: `cargo bench -p ch10-web --bench servers` (`BENCH_SECS=20` for longer runs; 8 s each by
+//! default, about four minutes in all)
 //!
-//! Each measurement starts a fresh server (`--port 0`, default workers, the embedded site at the
-//! course's latencies) and runs the `loadtest` binary against it with a timeout longer than the
-//! run, so that a request queued behind the sync server's busy workers is slow, not lost. The
-//! bounds (Little's law, L = λW, so λ ≤ L / W):
-//! - sync: workers ÷ the mean time one request takes (measured first, with as many connections
-//!   as workers, so that nothing queues): busy workers cannot go faster;
-//! - async: connections ÷ the run's mean latency: a client waiting for its answer cannot send
-//!   another.
+//! - thread per connection: `cityscape_api` as the course runs Flask (its development server);
+//! - fixed pool: `cityscape_api --workers 2×cores+1`, Gunicorn's formula for its sync workers;
+//! - async: `acityscape_api`, Quart's twin.
 //!
-//! Targets: at 100 connections the async server serves ≥ 10× the sync one's requests per second,
-//! and each reaches ≥ 80 % of its own bound. Needs a file-descriptor limit above 3,000 for the
-//! 1,000-connection runs (`ulimit -n`).
+//! Each run starts a fresh server (`--port 0 --seed 1`: the embedded site in its process, at the
+//! course's latencies, the same for every run) and a `loadtest` with a timeout longer than the run,
+//! so that a request queued behind busy workers is slow, not lost. Little's law (L = λW) bounds
+//! each: with `c` connections each holding one request, and `W` the time one request takes alone
+//! (measured first, on one connection), at most `c ÷ W` requests/s; a fixed pool of `n` workers at
+//! most `min(c, n) ÷ W`. Targets: async at 5,000 connections ≥ 90 % of its bound; thread per
+//! connection at 20 and 100 within 10 % of async (as Flask is of Quart there); the fixed pool
+//! within 10 % of `n ÷ W` at every load (it is the saturation lesson).
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-const CONNECTIONS: [u32; 3] = [10, 100, 1_000];
+const LEVELS: [u32; 6] = [10, 20, 100, 1_000, 5_000, 10_000];
 const PATH: &str = "/api/sun/97227/us";
+/// Descriptors a server may hold per connection (its socket, the upstream call's, and the
+/// embedded site's end of it), as `ch10_web` counts them.
+const SERVER_FDS_PER_CONNECTION: u64 = 3;
+
+#[derive(Clone, Copy)]
+struct Model {
+    name: &'static str,
+    bin: &'static str,
+    workers: Option<usize>,
+}
 
 struct Running {
     child: Child,
     url: String,
-    workers: Option<usize>,
 }
 
-fn start(bin: &str, path: &str) -> Running {
-    let mut child = Command::new(path)
-        .args(["--port", "0"])
+fn start(model: Model) -> Running {
+    let mut cmd = Command::new(model.bin);
+    cmd.args(["--port", "0", "--seed", "1"]);
+    if let Some(workers) = model.workers {
+        cmd.args(["--workers", &workers.to_string()]);
+    }
+    let mut child = cmd
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap_or_else(|e| panic!("{bin} does not start: {e}"));
+        .unwrap_or_else(|e| panic!("{} does not start: {e}", model.name));
     let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
-    let mut workers = None;
     let url = loop {
         let mut line = String::new();
         if stdout.read_line(&mut line).unwrap_or(0) == 0 {
-            panic!("{bin} ended before announcing itself");
-        }
-        if let Some(n) = line
-            .strip_prefix(" * ")
-            .and_then(|l| l.strip_suffix(" worker threads, each answering one request at a time\n"))
-        {
-            workers = n.parse().ok();
+            panic!("{} ended before announcing itself", model.name);
         }
         if let Some(addr) = line.trim_end().strip_prefix(" * Running on ") {
             break format!("{addr}{PATH}");
@@ -62,19 +71,7 @@ fn start(bin: &str, path: &str) -> Running {
         let mut sink = String::new();
         let _ = stdout.read_to_string(&mut sink);
     });
-    Running {
-        child,
-        url,
-        workers,
-    }
-}
-
-fn peak_rss_kb(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    Running { child, url }
 }
 
 fn stop(mut running: Running) {
@@ -84,12 +81,23 @@ fn stop(mut running: Running) {
     let _ = running.child.wait();
 }
 
-#[derive(Debug, Clone, Copy)]
+/// A number from `/proc/<pid>/status` (`Threads`, `VmHWM` in kB).
+fn proc_status(pid: u32, key: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+}
+
+#[derive(Debug, Clone, Copy, Default)]
 struct Measured {
     per_sec: f64,
     mean_s: f64,
+    p50_s: f64,
     p99_s: f64,
-    errors: u64,
+    socket_errors: u64,
+    timeouts: u64,
     non_2xx: u64,
 }
 
@@ -122,30 +130,56 @@ fn loadtest(url: &str, connections: u32, secs: f64) -> Measured {
         .output()
         .expect("loadtest runs");
     let out = String::from_utf8_lossy(&out.stdout).into_owned();
-    let field = |prefix: &str| -> String {
+    let field = |prefix: &str| -> Option<String> {
         out.lines()
             .find_map(|l| l.trim_start().strip_prefix(prefix))
             .map(|v| v.trim().to_owned())
-            .unwrap_or_else(|| panic!("no {prefix} in\n{out}"))
     };
-    let latency = field("Latency:");
+    let latency = field("Latency:").unwrap_or_default();
     let part = |name: &str| {
         latency
             .split(", ")
             .find_map(|p| p.strip_prefix(name))
             .map_or(f64::NAN, seconds)
     };
+    // `connect 0, read 0, write 0, timeout 0`
+    let errors = field("Socket errors:").unwrap_or_default();
+    let count = |name: &str| -> u64 {
+        errors
+            .split(", ")
+            .find_map(|p| p.strip_prefix(name)?.trim().parse().ok())
+            .unwrap_or(0)
+    };
     Measured {
-        per_sec: field("Requests/sec:").parse().unwrap_or(0.0),
+        per_sec: field("Requests/sec:")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0),
         mean_s: part("mean "),
+        p50_s: part("p50 "),
         p99_s: part("p99 "),
-        errors: field("Errors:")
-            .split_whitespace()
-            .next()
-            .and_then(|n| n.parse().ok())
+        socket_errors: count("connect ") + count("read ") + count("write "),
+        timeouts: count("timeout "),
+        non_2xx: field("Non-2xx or 3xx responses:")
+            .and_then(|v| v.parse().ok())
             .unwrap_or(0),
-        non_2xx: field("Non-2xx responses:").parse().unwrap_or(0),
     }
+}
+
+/// Samples the server's thread count while the load runs; returns the peak.
+fn watch_threads(pid: u32) -> (Arc<AtomicBool>, std::thread::JoinHandle<u64>) {
+    let done = Arc::new(AtomicBool::new(false));
+    let peak = Arc::new(AtomicU64::new(0));
+    let (stop, seen) = (Arc::clone(&done), Arc::clone(&peak));
+    let handle = std::thread::spawn(move || {
+        while !stop.load(Ordering::SeqCst) {
+            if let Some(n) = proc_status(pid, "Threads") {
+                seen.fetch_max(n, Ordering::SeqCst);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        peak.load(Ordering::SeqCst)
+    });
+    (done, handle)
 }
 
 fn main() {
@@ -153,81 +187,142 @@ fn main() {
     let secs: f64 = std::env::var("BENCH_SECS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(10.0);
-    let servers = [
-        ("cityscape_api (sync)", env!("CARGO_BIN_EXE_cityscape_api")),
-        (
-            "acityscape_api (async)",
-            env!("CARGO_BIN_EXE_acityscape_api"),
-        ),
+        .unwrap_or(8.0);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let pool = 2 * cores + 1;
+    let models = [
+        Model {
+            name: "thread per connection",
+            bin: env!("CARGO_BIN_EXE_cityscape_api"),
+            workers: None,
+        },
+        Model {
+            name: "fixed pool",
+            bin: env!("CARGO_BIN_EXE_cityscape_api"),
+            workers: Some(pool),
+        },
+        Model {
+            name: "async",
+            bin: env!("CARGO_BIN_EXE_acityscape_api"),
+            workers: None,
+        },
     ];
+    // This process's limit is what the servers and loadtest (its children) inherit and raise to.
+    let open_files = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(1024);
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines().find_map(|l| {
+                Some(
+                    l.strip_prefix("model name")?
+                        .trim_start_matches([' ', '\t', ':'])
+                        .to_owned(),
+                )
+            })
+        })
+        .unwrap_or_else(|| "an unknown CPU".to_owned());
     println!(
-        "Both servers on {PATH}, {secs} s per run, the embedded site at the course's latencies\n"
+        "Three servers on {PATH}, {secs} s per run, the embedded site at the course's latencies; {cores} cores ({cpu}); open-file limit {open_files}\n"
     );
 
-    // The sync server's bound: its workers ÷ the time one request takes when nothing queues.
-    let calibration = start("cityscape_api", servers[0].1);
-    let workers = calibration
-        .workers
-        .expect("the sync server names its worker count");
-    let alone = loadtest(
-        &calibration.url,
-        u32::try_from(workers).unwrap_or(1),
-        secs / 2.0,
-    );
+    // W: one request alone, on one connection (the same site latencies for every server).
+    let calibration = start(models[2]);
+    let alone = loadtest(&calibration.url, 1, secs.min(4.0));
     stop(calibration);
-    let sync_bound = workers as f64 / alone.mean_s;
+    let w = alone.mean_s;
     println!(
-        "sync: {workers} workers (2 × cores + 1); one request alone takes {:.3} s, so at most {sync_bound:.2} requests/s\n",
-        alone.mean_s
+        "One request alone takes W = {w:.3} s; a fixed pool of {pool} (2 × cores + 1) can serve at most {:.2} requests/s\n",
+        pool as f64 / w
     );
 
     println!(
-        "| server | connections | requests/s | p99 | mean | peak RSS | Little's-law bound | reached | errors | non-2xx |"
+        "| model | connections | requests/s | p50 | p99 | socket errors | timeouts | non-2xx | peak RSS | peak threads | Little's-law bound | reached |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-    let mut at_100 = [None, None];
-    for (i, (name, path)) in servers.iter().enumerate() {
-        for connections in CONNECTIONS {
-            let running = start(name, path);
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let mut results: Vec<(usize, u32, Measured, f64)> = Vec::new();
+    let mut skipped = Vec::new();
+    for (i, model) in models.iter().enumerate() {
+        for connections in LEVELS {
+            let c = u64::from(connections);
+            if SERVER_FDS_PER_CONNECTION * c + 64 > open_files {
+                skipped.push(format!(
+                    "{} at {}: skipped, the open-file limit ({open_files}) is too low for a server with that many connections",
+                    model.name,
+                    course_kit::fmt::thousands(connections)
+                ));
+                continue;
+            }
+            let running = start(*model);
             let pid = running.child.id();
+            let (done, threads) = watch_threads(pid);
             let m = loadtest(&running.url, connections, secs);
-            let rss = peak_rss_kb(pid);
+            done.store(true, Ordering::SeqCst);
+            let peak_threads = threads.join().unwrap_or(0);
+            let rss = proc_status(pid, "VmHWM");
             stop(running);
-            let bound = if i == 0 {
-                sync_bound.min(f64::from(connections) / alone.mean_s)
-            } else {
-                f64::from(connections) / m.mean_s
-            };
+            let in_service = model
+                .workers
+                .map_or(connections as usize, |n| n.min(connections as usize));
+            let bound = in_service as f64 / w;
             let reached = 100.0 * m.per_sec / bound;
             println!(
-                "| {name} | {connections} | {:.1} | {:.2} s | {:.2} s | {} | {bound:.1} | {reached:.0} % | {} | {} |",
+                "| {} | {} | {:.1} | {:.2} s | {:.2} s | {} | {} | {} | {} | {peak_threads} | {bound:.1} | {reached:.0} % |",
+                model.name,
+                course_kit::fmt::thousands(connections),
                 m.per_sec,
+                m.p50_s,
                 m.p99_s,
-                m.mean_s,
+                m.socket_errors,
+                m.timeouts,
+                m.non_2xx,
                 course_kit::process::megabytes(rss),
-                m.errors,
-                m.non_2xx
             );
-            if connections == 100 {
-                at_100[i] = Some((m.per_sec, reached));
-            }
+            results.push((i, connections, m, reached));
             // Let the sockets of the last run drain before the next server starts.
-            std::thread::sleep(Duration::from_millis(500));
+            std::thread::sleep(Duration::from_secs(1));
         }
     }
 
-    if let [Some((sync, sync_reached)), Some((asynch, async_reached))] = at_100 {
-        let ratio = asynch / sync;
-        let verdict = |ok: bool| if ok { "met" } else { "NOT met" };
-        println!();
+    let find = |model: usize, connections: u32| {
+        results
+            .iter()
+            .find(|(i, c, _, _)| *i == model && *c == connections)
+            .map(|(_, _, m, reached)| (m.per_sec, *reached))
+    };
+    let verdict = |ok: bool| if ok { "met" } else { "NOT met" };
+    println!();
+    for line in &skipped {
+        println!("{line}");
+    }
+    if let Some((_, reached)) = find(2, 5_000) {
         println!(
-            "At 100 connections: async {asynch:.1} vs sync {sync:.1} requests/s = {ratio:.1}× (target ≥ 10×: {})",
-            verdict(ratio >= 10.0)
+            "async at 5,000 connections: {reached:.0} % of its Little's-law bound (target ≥ 90 %: {})",
+            verdict(reached >= 90.0)
         );
+    }
+    for connections in [20, 100] {
+        if let (Some((threads, _)), Some((asynch, _))) =
+            (find(0, connections), find(2, connections))
+        {
+            let ratio = threads / asynch;
+            println!(
+                "thread per connection at {connections}: {threads:.1} vs async {asynch:.1} requests/s = {:.0} % (target within 10 %: {})",
+                100.0 * ratio,
+                verdict((ratio - 1.0).abs() <= 0.10)
+            );
+        }
+    }
+    let pool_shares: Vec<f64> = LEVELS
+        .iter()
+        .filter_map(|&c| find(1, c).map(|(_, reached)| reached))
+        .collect();
+    if !pool_shares.is_empty() {
+        let (low, high) = pool_shares
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(lo, hi), &r| (lo.min(r), hi.max(r)));
         println!(
-            "Share of their Little's-law bound at 100 connections: sync {sync_reached:.0} %, async {async_reached:.0} % (target ≥ 80 % each: {})",
-            verdict(sync_reached >= 80.0 && async_reached >= 80.0)
+            "fixed pool of {pool}: {low:.0} % to {high:.0} % of workers ÷ W at every load (target within 10 %: {})",
+            verdict(low >= 90.0 && high <= 110.0)
         );
     }
 }
