@@ -6,7 +6,7 @@
 //!
 //! Run: `cargo run -p ch09-runtimes --release --bin runtimes [-- --runs 11]`
 //!
-//! Copy: `cargo add tokio smol async-std async-compat reqwest indicatif num-format anyhow --features tokio/rt-multi-thread,tokio/time,tokio/sync`
+//! Copy: `cargo add tokio smol async-std async-compat reqwest indicatif num-format anyhow anstream anstyle --features tokio/rt-multi-thread,tokio/time,tokio/sync`
 //!
 //! Expect: per workload (100,000 tiny tasks, 500,000 messages, 10,000 timers, 100 downloads) a row
 //! per runtime: median, min–max, ratio to the fastest; about 20 s. async-std rows say `discontinued`.
@@ -391,7 +391,7 @@ async fn downloads<R: Rt>(
                             return Ok(Err(format!("over {} MiB", MAX_PAGE >> 20)));
                         }
                     }
-                    Ok(Ok(len))
+                    Ok::<_, reqwest::Error>(Ok(len))
                 };
                 match fetch.await {
                     Ok(Ok(_)) => Ok(()),
