@@ -26,11 +26,9 @@ use reqwest::Client; // New: the async client
 use scraper::{Html, Selector};
 use tokio::runtime::Builder; // New
 
-/// The course's colour for downloads (colorama's Fore.YELLOW).
+/// The course's colours (colorama's Fore.YELLOW, Fore.CYAN), and red for a page that failed.
 const YELLOW: Style = AnsiColor::Yellow.on_default();
-/// The course's colour for parsing (Fore.CYAN).
 const CYAN: Style = AnsiColor::Cyan.on_default();
-/// A page that failed.
 const RED: Style = AnsiColor::Red.on_default();
 
 /// The course's site, for `--live`.

@@ -7,8 +7,8 @@
 //!
 //! Copy: `cargo add tokio smol --features tokio/rt,tokio/macros,tokio/sync`
 //!
-//! Expect: `Running standard loop with 500,000 actions.`, then `App exiting, total time: 0.1… sec.`
-//! in a release build, where the course's asyncio takes ~2.9 s (figures per CPU: the README).
+//! Expect: `Running standard loop with 500,000 actions.`, then `App exiting, total time: …`, about
+//! 0.1 s in a release build, where the course's asyncio takes ~2.9 s (figures: the README).
 //!
 //! Python vs Rust: the loop's bookkeeping is compiled code: a task switch is a function return
 //! and a queue push, with no interpreter and no objects made per `await`. The time has three
