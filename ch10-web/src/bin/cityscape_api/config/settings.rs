@@ -5,19 +5,17 @@
 
 use ch10_web::Server;
 
-/// The app's settings, read by the services (the course keeps them in module globals).
+/// The app's settings, read by the services (the course keeps them in module globals):
+/// `use_cached_data` makes the location and sun services sleep a measured latency (times
+/// `time_scale`) and return fixed data instead of calling their API; the weather key is the
+/// learner's own (OpenWeatherMap), never one from the course.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// The course's `use_cached_data`: the location and sun services sleep a measured latency and
-    /// return fixed data instead of calling their API.
     pub use_cached_data: bool,
-    /// Multiplies those sleeps (`--time-scale`).
     pub time_scale: f64,
-    /// The base URLs of the location, sun and weather APIs.
     pub location_api: String,
     pub sun_api: String,
     pub weather_api: String,
-    /// The weather API's key: the learner's own (OpenWeatherMap), never one from the course.
     pub weather_key: Option<String>,
 }
 
