@@ -6,6 +6,7 @@ use course_kit::testing::assert_quiet_on_broken_pipe;
 #[test]
 fn a_closed_output_pipe_ends_the_program_quietly() {
     assert_quiet_on_broken_pipe("why_runtimes", &[]);
+    assert_quiet_on_broken_pipe("blocking_stalls", &["--time-scale", "0.1"]);
     for prod in ["prod_asyncio", "prod_smol", "prod_async_std", "prod_trio"] {
         assert_quiet_on_broken_pipe(prod, &["--time-scale", "0"]);
     }
