@@ -44,6 +44,7 @@ struct Args {
     items: u64,
 }
 
+// New: a `main` that cannot fail: no runtime to build.
 fn main() {
     course_kit::exit::quiet_broken_pipe();
     let args = Args::parse();
@@ -67,6 +68,7 @@ fn main() {
     println!("App exiting, total time: {dt:.2} sec.");
 }
 
+// New: smol's `Sender`
 async fn generate_data(num: u64, data: Sender<Item>, mut rng: StdRng, second: Duration) {
     for idx in 1..=num {
         let item = idx * idx;
@@ -79,6 +81,7 @@ async fn generate_data(num: u64, data: Sender<Item>, mut rng: StdRng, second: Du
     }
 }
 
+// New: smol's `Receiver`, whose `recv` takes `&self`
 async fn process_data(num: u64, data: Receiver<Item>, second: Duration) {
     let mut processed = 0;
     while processed < num {

@@ -14,7 +14,7 @@
 //! waits for its end; but nothing forces a task into one, and a task is cancelled only at an
 //! `.await`. `// New:` lines are relative to `prod_asyncio`; the chapter's README says more.
 
-use std::process::ExitCode;
+use std::process::ExitCode; // New: 130 after Ctrl-C
 use std::time::{Duration, Instant};
 
 use anstyle::{AnsiColor, Style};
@@ -93,6 +93,7 @@ async fn main() -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+// New: a bounded channel's `Sender`
 async fn generate_data(num: u64, data: Sender<Item>, mut rng: StdRng, second: Duration) {
     for idx in 1..=num {
         let item = idx * idx;
@@ -105,6 +106,7 @@ async fn generate_data(num: u64, data: Sender<Item>, mut rng: StdRng, second: Du
     }
 }
 
+// New: a bounded channel's `Receiver`
 async fn process_data(num: u64, mut data: Receiver<Item>, second: Duration) {
     let mut processed = 0;
     while processed < num {
