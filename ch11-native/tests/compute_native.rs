@@ -37,8 +37,14 @@ fn auto_runs_the_widest_kernel_on_every_worker_and_reports_a_factor() {
         .and_then(|l| l.split_once(" sec. (factor: "))
         .and_then(|(_, f)| f.strip_suffix("x over the Rust loop)"))
         .unwrap_or_else(|| panic!("{}", lines[4]));
-    assert!(factor.parse::<f64>().is_ok_and(|f| f > 0.0), "{factor}");
-    assert_eq!(lines.len(), 5, "{out}");
+    let factor: f64 = factor.parse().unwrap();
+    assert!(factor > 0.0, "{factor}");
+    // Below 1 (the threads' start-up outweighs 200,000 positions, or the cores were busy), one
+    // line says why.
+    if factor < 1.0 {
+        assert!(lines[5].starts_with("(A factor below 1: "), "{out}");
+    }
+    assert_eq!(lines.len(), if factor < 1.0 { 6 } else { 5 }, "{out}");
     // Tests run the debug build: the program says its timings mean nothing there.
     assert!(err.contains("unoptimised (debug) build"), "{err}");
 }
