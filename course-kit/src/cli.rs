@@ -127,7 +127,7 @@ pub struct Timeline {
 #[derive(Debug, Clone, Args)]
 pub struct Net {
     /// Fetch from this base URL instead of the embedded local site
-    #[arg(long, value_name = "URL", value_parser = parse_base_url, conflicts_with = "live")]
+    #[arg(long, value_name = "URL", value_parser = parse_http_url, conflicts_with = "live")]
     pub base_url: Option<Url>,
     /// Fetch from the course's real web sites (needs the internet)
     #[arg(long)]
@@ -137,8 +137,10 @@ pub struct Net {
     pub timeout: f64,
 }
 
+/// An `http://` or `https://` URL with a host, or clap's one-line usage error (exit 2): the
+/// value parser of `--base-url`, and of any program's URL arguments.
 #[cfg(feature = "net")]
-fn parse_base_url(s: &str) -> Result<Url, String> {
+pub fn parse_http_url(s: &str) -> Result<Url, String> {
     let url = Url::parse(s).map_err(|e| format!("`{s}` is not a URL: {e}"))?;
     match url.scheme() {
         "http" | "https" if url.has_host() => Ok(url),

@@ -32,8 +32,9 @@ pub fn report(result: anyhow::Result<ExitCode>) -> ExitCode {
 pub const BROKEN_PIPE_EXIT_CODE: i32 = 141;
 
 /// Makes `program | head` end the program quietly, with [`BROKEN_PIPE_EXIT_CODE`], instead of a
-/// panic and a backtrace. Call it first thing in `main` (after `procspawn::init()`, which must
-/// come first of all).
+/// panic and a backtrace. Call it first thing in `main`, before `procspawn::init()` where a
+/// program has one: procspawn's own hook in a worker process hands panics on to the hook that was
+/// there before it, so the workers then end quietly on a closed pipe too.
 ///
 /// Rust ignores SIGPIPE, so a write to a closed pipe fails with `BrokenPipe` and `println!`
 /// (std's and anstream's) panics on it. A reader that stopped reading is not an error of this

@@ -41,7 +41,7 @@ const MAX_PAGE: u64 = 4 << 20;
 #[command(version, long_about = None)]
 struct Args {
     /// Pages to get the titles of, instead of the course's five sites
-    #[arg(value_name = "URL", value_parser = parse_page_url, conflicts_with = "timeline")]
+    #[arg(value_name = "URL", value_parser = |s: &str| course_kit::cli::parse_http_url(s).map(|_| s.to_owned()), conflicts_with = "timeline")]
     urls: Vec<String>,
     /// Which pool runs the downloads
     #[arg(long, value_enum, default_value_t = Kind::Processes)]
@@ -141,15 +141,4 @@ fn get_title((url, timeout): (String, Duration)) -> Result<String, String> {
     }
     // `get_text(strip=True)`: each piece of text stripped, joined with nothing.
     Ok(tag.text().map(str::trim).collect())
-}
-
-/// A page URL must be http(s) with a host; checked by clap before any work starts.
-fn parse_page_url(s: &str) -> Result<String, String> {
-    let url = url::Url::parse(s).map_err(|e| format!("`{s}` is not a URL: {e}"))?;
-    match url.scheme() {
-        "http" | "https" if url.has_host() => Ok(s.to_owned()),
-        _ => Err(format!(
-            "`{s}` must be an http:// or https:// URL with a host"
-        )),
-    }
 }
