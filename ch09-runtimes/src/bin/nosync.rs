@@ -10,7 +10,7 @@
 //! Expect: `Computing...` 3×, `Downloading...` and `Downloading more ...` 2× each with the page's
 //! size, `Waiting...` 4×, then `Synchronous version done in ~6 seconds.`; a staircase of downloads.
 //!
-//! Python vs Rust: a compute job takes ~20 ms here against ~1 s in Python, so this is about waiting.
+//! Python vs Rust: a compute job takes ~25 ms here against ~1 s in Python, so this is about waiting.
 //! The course prints `(more)` on the other download's line: here it goes with `Downloading more`.
 //! `presync` makes the jobs async tasks: its `// New:` lines are relative to this file.
 

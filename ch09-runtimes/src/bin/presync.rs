@@ -11,7 +11,7 @@
 //! waits overlap, but the blocking jobs still run one at a time, and nothing moves meanwhile.
 //!
 //! Python vs Rust: the loop is tokio's current-thread runtime (one thread, as in asyncio). Compute
-//! is ~50× faster in Rust, so presync gains more here than in the course; `blocking_stalls` times
+//! is ~40× faster in Rust, so presync gains more here than in the course; `blocking_stalls` times
 //! the stall. `// New:` lines are relative to `nosync`; `thesync`'s are relative to this file.
 
 use std::hint::black_box;
