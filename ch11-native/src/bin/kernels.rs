@@ -5,7 +5,6 @@
 //! `src/11-cython/perf/compute_cython.py`, leaves out)
 //!
 //! Run: `cargo run -p ch11-native --release --bin kernels` (`--timeline` draws the threads)
-//!
 //! Copy: `cargo add anyhow` and what `compute_native`'s header lists
 //!
 //! Expect: one line per kernel, widest first: its best time on `--workers` threads, its sum, its
