@@ -8,7 +8,7 @@
 //! Copy: `cargo add anstream anstyle num-format rand@0.9`
 //!
 //! Expect: `All good: Consistent account balance: $44,500`, `Starting transfers...`, `Transfers
-//! complete (0.10) sec` and `All good` again: no ERROR line, ever (Python: ~4.9 s on 2 cores).
+//! complete (0.09) sec` and `All good` again: no ERROR line, ever (Python: ~4.9 s on 2 cores).
 //!
 //! Python vs Rust: the lock *owns* the balances (`Mutex<Vec<i64>>`): no code can touch them
 //! without it. A plain `Mutex`, not the course's `RLock`: nothing here locks twice (see
