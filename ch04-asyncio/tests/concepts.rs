@@ -226,7 +226,12 @@ fn bad_flags_exit_2() {
     common::assert_bad_flags("rand_async", &[&["--seed", "-1"]]);
     common::assert_bad_flags(
         "async_files",
-        &[&["--lines", "0"], &["--lines", "1000001"], &["--dir"], &["--nope"]],
+        &[
+            &["--lines", "0"],
+            &["--lines", "1000001"],
+            &["--dir"],
+            &["--nope"],
+        ],
     );
 }
 

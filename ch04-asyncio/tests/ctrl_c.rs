@@ -11,7 +11,10 @@ use course_kit::testing;
 /// Sends Ctrl-C once `bin` has printed `ready`, and checks that the signal ended it.
 fn assert_default_action(bin: &str, args: &[&str], ready: &str, summary: &str) {
     let (out, err, code) = testing::interrupt_after(bin, args, ready, Duration::ZERO);
-    assert_eq!(code, None, "{bin}: killed by the signal, no exit code: {out}{err}");
+    assert_eq!(
+        code, None,
+        "{bin}: killed by the signal, no exit code: {out}{err}"
+    );
     assert!(!out.contains(summary), "{bin}: no summary: {out}");
     assert!(!err.contains("panicked"), "{bin}: {err}");
 }

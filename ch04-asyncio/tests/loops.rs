@@ -13,7 +13,10 @@ fn both_executors_process_every_item() {
         let r = common::run(bin, &["--actions", "20001"]);
         assert_eq!(r.code, Some(0), "{bin}: {r:?}");
         let lines = r.lines();
-        assert_eq!(lines[0], "Running standard loop with 20,001 actions.", "{bin}");
+        assert_eq!(
+            lines[0], "Running standard loop with 20,001 actions.",
+            "{bin}"
+        );
         assert!(
             lines[1].starts_with("App exiting, total time: ") && lines[1].ends_with(" sec."),
             "{bin}: {}",

@@ -267,7 +267,10 @@ fn titles_keep_their_inner_whitespace() {
             "{bin}: {}",
             r.out
         );
-        assert!(r.out.contains("Title found: Episode 380 served plain\n"), "{bin}");
+        assert!(
+            r.out.contains("Title found: Episode 380 served plain\n"),
+            "{bin}"
+        );
     }
 }
 
@@ -393,7 +396,12 @@ fn timeline_without_the_embedded_site_says_so_and_draws_nothing() {
         let site = site(0.01, vec![]);
         let r = scrape(bin, &site, &["--timeline"]);
         assert_eq!(r.code, Some(0), "{bin}: {r:?}");
-        assert_eq!(r.out.lines().last(), Some(notice.as_str()), "{bin}: {}", r.out);
+        assert_eq!(
+            r.out.lines().last(),
+            Some(notice.as_str()),
+            "{bin}: {}",
+            r.out
+        );
         assert!(!r.out.contains('█'), "{bin}: {}", r.out);
     }
 }
