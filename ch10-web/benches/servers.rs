@@ -10,8 +10,11 @@
 //! - fixed pool: `cityscape_api --workers 2×cores+1`, Gunicorn's formula for its sync workers;
 //! - async: `acityscape_api`, Quart's twin.
 //!
-//! Each run starts a fresh server (`--port 0 --seed 1`: the embedded site in its process, at the
-//! course's latencies, the same for every run) and a `loadtest` with a timeout longer than the run,
+//! Each run starts a fresh server in the course's cached mode (`--cached --port 0 --seed 1`: the
+//! views sleep the course's measured upstream latencies, as the wrk runs of Flask and
+//! Quart did, so the table measures the serving model; `BENCH_UPSTREAM=site` makes every request
+//! call the embedded upstream site instead, inside the server's own process, which then spends
+//! the two cores on three HTTP exchanges per request) and a `loadtest` with a timeout longer than the run,
 //! so that a request queued behind busy workers is slow, not lost. Little's law (L = λW) bounds
 //! each: with `c` connections each holding one request, and `W` the time one request takes alone
 //! (measured first, on one connection), at most `c ÷ W` requests/s; a fixed pool of `n` workers at
@@ -46,6 +49,9 @@ struct Running {
 fn start(model: Model) -> Running {
     let mut cmd = Command::new(model.bin);
     cmd.args(["--port", "0", "--seed", "1"]);
+    if cached() {
+        cmd.arg("--cached");
+    }
     if let Some(workers) = model.workers {
         cmd.args(["--workers", &workers.to_string()]);
     }
@@ -72,6 +78,11 @@ fn start(model: Model) -> Running {
         let _ = stdout.read_to_string(&mut sink);
     });
     Running { child, url }
+}
+
+/// The course's cached mode, unless `BENCH_UPSTREAM=site`.
+fn cached() -> bool {
+    std::env::var("BENCH_UPSTREAM").map_or(true, |v| v != "site")
 }
 
 fn stop(mut running: Running) {
@@ -222,7 +233,12 @@ fn main() {
         })
         .unwrap_or_else(|| "an unknown CPU".to_owned());
     println!(
-        "Three servers on {PATH}, {secs} s per run, the embedded site at the course's latencies; {cores} cores ({cpu}); open-file limit {open_files}\n"
+        "Three servers on {PATH}, {secs} s per run, {}; {cores} cores ({cpu}); open-file limit {open_files}\n",
+        if cached() {
+            "cached mode (the views sleep the course's measured latencies)"
+        } else {
+            "every request calling the embedded upstream site at the course's latencies"
+        }
     );
 
     // W: one request alone, on one connection (the same site latencies for every server).
