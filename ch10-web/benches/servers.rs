@@ -3,8 +3,8 @@
 //! p50 and p99 latency, socket errors and timeouts, the server's peak RSS and peak thread count
 //! (from `/proc`), and the share of its Little's-law bound.
 //!
-//! Run: `cargo bench -p ch10-web --bench servers` (`BENCH_SECS=20` for longer runs; 8 s each by
-//! default, about four minutes in all)
+//! Run: `cargo bench -p ch10-web --bench servers` (20 s a run, about eight minutes in all;
+//! `BENCH_SECS=8` for a quicker look, whose bounds are a few percent noisier)
 //!
 //! - thread per connection: `cityscape_api` as the course runs Flask (its development server);
 //! - fixed pool: `cityscape_api --workers 2×cores+1`, Gunicorn's formula for its sync workers;
@@ -17,7 +17,8 @@
 //! the two cores on three HTTP exchanges per request) and a `loadtest` with a timeout longer than the run,
 //! so that a request queued behind busy workers is slow, not lost. Little's law (L = λW) bounds
 //! each: with `c` connections each holding one request, and `W` the time one request takes alone
-//! (measured first, on one connection), at most `c ÷ W` requests/s; a fixed pool of `n` workers at
+//! (measured first: the mean latency of the async server at 10 connections, where nothing queues,
+//! over a whole run, since each request's latencies are drawn at random), at most `c ÷ W` requests/s; a fixed pool of `n` workers at
 //! most `min(c, n) ÷ W`. Targets: async at 5,000 connections ≥ 90 % of its bound; thread per
 //! connection at 20 and 100 within 10 % of async (as Flask is of Quart there); the fixed pool
 //! within 10 % of `n ÷ W` at every load (it is the saturation lesson).
@@ -198,7 +199,7 @@ fn main() {
     let secs: f64 = std::env::var("BENCH_SECS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(8.0);
+        .unwrap_or(20.0);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let pool = 2 * cores + 1;
     let models = [
@@ -241,9 +242,11 @@ fn main() {
         }
     );
 
-    // W: one request alone, on one connection (the same site latencies for every server).
+    // W: one request's time when nothing queues. Its latencies are drawn at random per request,
+    // so take the mean over a whole run at 10 connections (a few requests on one connection would
+    // leave W, and every bound below, a few percent off).
     let calibration = start(models[2]);
-    let alone = loadtest(&calibration.url, 1, secs.min(4.0));
+    let alone = loadtest(&calibration.url, 10, secs);
     stop(calibration);
     let w = alone.mean_s;
     println!(

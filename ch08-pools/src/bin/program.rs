@@ -1,5 +1,4 @@
-//! Gets the titles of five sites on a pool of worker processes (or threads, or rayon's: one flag
-//! apart), and shows which worker ran each download.
+//! Gets five sites' titles on a pool of worker processes (or threads, or rayon's), showing who ran each.
 //!
 //! Ports: [`src/08-execution-pools/program.py`](https://github.com/talkpython/async-techniques-python-course/blob/master/src/08-execution-pools/program.py)
 //!
@@ -12,7 +11,8 @@
 //!
 //! Python vs Rust: Rust threads already run in parallel, so a process pool buys isolation, not
 //! speed; the task is a plain `fn` with serde data (Python pickles). Failures are reported per
-//! URL on stderr (Python raises); on threads, ProcName is the thread's name. More in README.md.
+//! URL on stderr (Python raises). A worker is `SpawnProcess-N`, not Linux Python's `ForkProcess-N`
+//! (each is this program started again); on threads, ProcName is the thread's name.
 
 use std::io::Read;
 use std::process::ExitCode;
