@@ -39,6 +39,8 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use percent_encoding::percent_decode_str;
 
+pub mod replies;
+
 /// The flags both servers take.
 #[derive(Debug, Clone, Args)]
 pub struct Flags {

@@ -25,7 +25,6 @@ mod services {
 mod views {
     pub mod city_api;
     pub mod home;
-    pub mod replies;
 }
 
 use std::process::ExitCode;

@@ -4,7 +4,7 @@
 
 use axum::http::{Response, StatusCode};
 
-use crate::views::replies::reply;
+use ch10_web::replies::reply;
 
 const TEXT: &str = "text/plain; charset=utf-8";
 

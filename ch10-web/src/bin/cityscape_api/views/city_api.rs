@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::AppState;
 use crate::services::{location_service, sun_service, weather_service};
 use crate::views::home;
-use crate::views::replies::{is_empty, json, refusal, upstream_failed};
+use ch10_web::replies::{is_empty, json, refusal, upstream_failed};
 
 /// `/api/weather/<zip_code>/<country>`: the weather service's JSON.
 pub fn weather(app: &AppState, zip_code: &str, country: &str) -> Response<String> {

@@ -1,8 +1,9 @@
-//! What the course's views leave to Flask: the bodies and their types, the check that keeps a bad
-//! zip code or country from reaching a service, and the answer when a service fails.
-//! (Not a file of the course: it keeps `city_api.rs` as short as `city_api.py`.)
+//! What the course's views leave to Flask and Quart: the bodies and their types, the check that
+//! keeps a bad zip code or country from reaching a service, and the answer when a service fails.
+//! Both servers' views use it (`http::Response` is hyper's and axum's alike), so it lives here once;
+//! it is not a file of the course, and it keeps each `city_api.rs` as short as `city_api.py`.
 
-use axum::http::{Response, StatusCode};
+use hyper::{Response, StatusCode};
 use serde_json::{Value, json};
 
 /// A reply of `status` with `body`, of this content type.
@@ -38,8 +39,8 @@ pub fn is_empty(data: &Value) -> bool {
     data.is_null() || data.as_object().is_some_and(serde_json::Map::is_empty)
 }
 
-/// A service that failed or timed out: 502 with a one-line JSON error (Quart would answer 500
-/// with an HTML page). Never the URL: the weather API's carries the learner's key.
+/// A service that failed or timed out: 502 with a one-line JSON error (Flask and Quart would
+/// answer 500 with an HTML page). Never the URL: the weather API's carries the learner's key.
 pub fn upstream_failed(service: &str, err: &reqwest::Error) -> Response<String> {
     let why = if let Some(status) = err.status() {
         format!("HTTP {status}")
