@@ -1,9 +1,9 @@
 //! What the course's views leave to Flask and Quart: the bodies and their types, the check that
 //! keeps a bad zip code or country from reaching a service, and the answer when a service fails.
-//! Both servers' views use it (`http::Response` is hyper's and axum's alike), so it lives here once;
+//! Both servers' views use it (`http::Response` is hyper's and axum's alike, re-exported), so it lives here once;
 //! it is not a file of the course, and it keeps each `city_api.rs` as short as `city_api.py`.
 
-use hyper::{Response, StatusCode};
+use http::{Response, StatusCode};
 use serde_json::{Value, json};
 
 /// A reply of `status` with `body`, of this content type.

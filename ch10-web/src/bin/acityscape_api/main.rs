@@ -3,7 +3,7 @@
 //! Ports: <https://github.com/talkpython/async-techniques-python-course/blob/master/src/10-async-web/acityscape_api/app.py>
 //! Run: `cargo run -p ch10-web --release --bin acityscape_api`, and from a second terminal
 //! `cargo run -p ch10-web --release --bin loadtest -- --connections 100 http://127.0.0.1:5001/api/sun/97227/us`
-//! Copy: `cargo add axum tokio reqwest serde serde_json rand --features tokio/full,reqwest/json,serde/derive`
+//! Copy: `cargo add axum http tokio reqwest serde serde_json rand --features tokio/full,reqwest/json,serde/derive`
 //! for `config/`, `services/` and `views/`; this file's serving is `ch10-web/src/lib.rs` (README.md).
 //! Expect: `Using cached data? False`, ` * Running on http://127.0.0.1:5001`; Ctrl-C prints
 //! `Served N requests.` (exit 130; SIGTERM 143).
