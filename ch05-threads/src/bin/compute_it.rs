@@ -7,7 +7,7 @@
 //! Copy: nothing to add, std only
 //!
 //! Expect: `Done in 0.07 sec.` (AMD EPYC; Python: ~4.7 s) and the sum of the square roots, printed
-//! so that the optimiser cannot delete the loop. A debug build is ~6× slower, and says so.
+//! so that the optimiser cannot delete the loop. A debug build is ~2× slower, and says so.
 //!
 //! Python vs Rust: the loop compiles to a few instructions per number, as fast as C. Rust has no
 //! JIT or interpreter to warm up; the course's `do_math(1)` runs 9 numbers, so both time one cold
