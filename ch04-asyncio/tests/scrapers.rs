@@ -5,7 +5,7 @@ mod common;
 
 use common::Run;
 use course_kit::site::{Fault, LocalSite, SiteConfig, episode_title};
-use course_kit::testing;
+use course_kit::testing::{self, Page};
 use course_kit::timeline::Rows;
 
 const SCRAPERS: [&str; 2] = ["sync_scrape", "async_scrape"];
@@ -161,70 +161,19 @@ fn a_page_without_h1_is_missing_and_no_failure() {
     }
 }
 
-/// What [`plain_server`] sends for one path.
-struct Page {
-    /// `None`: no `Content-Type` header at all.
-    content_type: Option<&'static str>,
-    body: Vec<u8>,
-    /// Send `Content-Length`; without it the body ends when the connection closes.
-    length: bool,
-}
-
 /// An episode page, as a static file server sends `/375`.
 fn plain_page(path: &str, content_type: Option<&'static str>) -> Page {
     let body = format!(
         "<!DOCTYPE html><html><body><h1>Episode {} served plain</h1></body></html>",
         path.trim_start_matches('/')
     );
-    Page {
-        content_type,
-        body: body.into_bytes(),
-        length: true,
-    }
-}
-
-/// A bare HTTP/1.1 server that answers every GET with `respond(path)`. Returns its base URL; it
-/// serves until the test process ends.
-fn plain_server(respond: impl Fn(&str) -> Page + Send + Sync + 'static) -> String {
-    use std::io::{BufRead, BufReader, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let respond = std::sync::Arc::new(respond);
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let respond = std::sync::Arc::clone(&respond);
-            std::thread::spawn(move || {
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut request = String::new();
-                let _ = reader.read_line(&mut request);
-                // Skip the headers, up to the empty line.
-                let mut line = String::new();
-                while reader.read_line(&mut line).unwrap_or(0) > 2 {
-                    line.clear();
-                }
-                let page = respond(request.split_whitespace().nth(1).unwrap_or("/"));
-                let mut head = "HTTP/1.1 200 OK\r\nConnection: close\r\n".to_owned();
-                if let Some(t) = page.content_type {
-                    head.push_str(&format!("Content-Type: {t}\r\n"));
-                }
-                if page.length {
-                    head.push_str(&format!("Content-Length: {}\r\n", page.body.len()));
-                }
-                head.push_str("\r\n");
-                // The client may hang up early (a page over the cap): not this server's problem.
-                let _ = stream.write_all(head.as_bytes());
-                let _ = stream.write_all(&page.body);
-            });
-        }
-    });
-    url
+    Page::ok(content_type, body)
 }
 
 #[test]
 fn any_text_body_is_a_page_whatever_its_content_type() {
     for content_type in [Some("application/octet-stream"), None, Some("text/plain")] {
-        let base = plain_server(move |path| plain_page(path, content_type));
+        let base = testing::serve(move |path| plain_page(path, content_type));
         for bin in SCRAPERS {
             let r = common::run(bin, &["--base-url", &base]);
             assert_eq!(r.code, Some(0), "{bin} {content_type:?}: {r:?}");
@@ -246,16 +195,12 @@ fn any_text_body_is_a_page_whatever_its_content_type() {
 /// its ends stripped, so the newline and indentation inside stay.
 #[test]
 fn titles_keep_their_inner_whitespace() {
-    let base = plain_server(|path| {
+    let base = testing::serve(|path| {
         if path != "/379" {
             return plain_page(path, Some("text/html"));
         }
         let body = "<html><body><h1>\n    #379: Python &amp; Rust:\n      <span>a love story</span>\n  </h1><h1>not this</h1></body></html>";
-        Page {
-            content_type: Some("text/html"),
-            body: body.into(),
-            length: true,
-        }
+        Page::ok(Some("text/html"), body)
     });
     for bin in SCRAPERS {
         let r = common::run(bin, &["--base-url", &base]);
@@ -279,16 +224,15 @@ fn titles_keep_their_inner_whitespace() {
 #[test]
 fn a_page_over_the_size_cap_is_a_failure() {
     for length in [true, false] {
-        let base = plain_server(move |path| {
+        let base = testing::serve(move |path| {
             if path != "/377" {
                 return plain_page(path, Some("text/html"));
             }
             let mut body = b"<html><body><h1>Too big</h1>".to_vec();
             body.resize(5 << 20, b' ');
             Page {
-                content_type: Some("text/html"),
-                body,
                 length,
+                ..Page::ok(Some("text/html"), body)
             }
         });
         for bin in SCRAPERS {

@@ -3,12 +3,12 @@
 //! task, per-URL failures on stderr, a killed worker, the page cap, the `--timeline` chart.
 
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Read};
 use std::net::TcpListener;
 use std::process::{Command as StdCommand, Stdio};
 
 use course_kit::site::{LocalSite, SiteConfig};
-use course_kit::testing::{self, Output};
+use course_kit::testing::{self, Output, Page};
 
 const TITLES: [&str; 5] = [
     "Talk Python To Me - A podcast on Python and related technologies",
@@ -37,45 +37,18 @@ fn run(args: &[&str]) -> Output {
     testing::run("program", args)
 }
 
-/// A tiny web server of the test's own, for pages the embedded site does not have: each request
-/// for a path in `pages` gets that `(content type, body)`, any other a 404. Returns its base URL.
+/// A web server of the test's own, for pages the embedded site does not have: each request for a
+/// path in `pages` gets that `(content type, body)` (`""`: no `Content-Type` at all), any other a
+/// 404. Returns its base URL.
 fn serve(pages: Vec<(&'static str, &'static str, Vec<u8>)>) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let pages: HashMap<String, (&str, Vec<u8>)> = pages
+    let pages: HashMap<String, Page> = pages
         .into_iter()
-        .map(|(path, kind, body)| (path.to_owned(), (kind, body)))
+        .map(|(path, kind, body)| {
+            let kind = (!kind.is_empty()).then_some(kind);
+            (path.to_owned(), Page::ok(kind, body))
+        })
         .collect();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut head = Vec::new();
-            let mut byte = [0_u8];
-            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
-                head.push(byte[0]);
-            }
-            let head = String::from_utf8_lossy(&head);
-            let path = head.split(' ').nth(1).unwrap_or("/");
-            let (status, (kind, body)) = match pages.get(path) {
-                Some(page) => ("200 OK", page.clone()),
-                None => ("404 Not Found", ("", Vec::new())),
-            };
-            let kind = if kind.is_empty() {
-                String::new()
-            } else {
-                format!("Content-Type: {kind}\r\n")
-            };
-            let reply = format!(
-                "HTTP/1.1 {status}\r\n{kind}Content-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            );
-            // The client may hang up early (on a page over the cap): not the test's failure.
-            let _ = stream
-                .write_all(reply.as_bytes())
-                .and_then(|()| stream.write_all(&body));
-        }
-    });
-    base
+    testing::serve(move |path| pages.get(path).cloned().unwrap_or_else(Page::not_found))
 }
 
 /// Like `run`, but also returns the program's own PID, to compare with the PIDs it prints.

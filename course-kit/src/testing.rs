@@ -1,7 +1,7 @@
 //! What every chapter's integration tests need: run a binary of the workspace, with no colours and
 //! a guard against hangs, and look at what it printed and how it ended; start one and wait for its
 //! readiness line ([`spawn_until`], [`interrupt_after`]); read back its `--timeline` chart
-//! ([`chart`]). Enabled by the `testing` feature, which the chapters turn on for their
+//! ([`chart`]); serve pages the embedded site does not have ([`serve`]). Enabled by the `testing` feature, which the chapters turn on for their
 //! dev-dependency only.
 //!
 //! ```no_run
@@ -13,7 +13,7 @@
 //! assert_bad_flags("sync_program", &[&["--seed", "-1"]]);
 //! ```
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStdout, Command as StdCommand, Stdio};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -21,6 +21,82 @@ use std::time::Duration;
 use assert_cmd::Command;
 
 use crate::timeline::Rows;
+
+/// One answer of a [`serve`] server.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// The status line's code and reason, `200 OK`.
+    pub status: &'static str,
+    /// The `Content-Type`, if any: servers send HTML with none, or as `application/octet-stream`.
+    pub content_type: Option<&'static str>,
+    /// The body, sent as it is.
+    pub body: Vec<u8>,
+    /// Whether to send `Content-Length`; without it the body ends when the connection closes.
+    pub length: bool,
+}
+
+impl Page {
+    /// A `200 OK` page with a `Content-Length`.
+    pub fn ok(content_type: Option<&'static str>, body: impl Into<Vec<u8>>) -> Page {
+        Page {
+            status: "200 OK",
+            content_type,
+            body: body.into(),
+            length: true,
+        }
+    }
+
+    /// An empty `404 Not Found`.
+    pub fn not_found() -> Page {
+        Page {
+            status: "404 Not Found",
+            ..Page::ok(None, Vec::new())
+        }
+    }
+}
+
+/// A bare HTTP/1.1 server on 127.0.0.1, for pages the embedded site does not have (a body in no
+/// `Content-Type`, a page over a program's size cap, …): every GET gets `respond(path)`, on a
+/// thread of its own, and the connection is closed after it. Returns the base URL
+/// (`http://127.0.0.1:PORT`); it serves until the test process ends.
+pub fn serve(respond: impl Fn(&str) -> Page + Send + Sync + 'static) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port on 127.0.0.1");
+    let url = format!("http://{}", listener.local_addr().expect("a bound address"));
+    let respond = std::sync::Arc::new(respond);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let respond = std::sync::Arc::clone(&respond);
+            std::thread::spawn(move || {
+                let Ok(read_half) = stream.try_clone() else {
+                    return;
+                };
+                let mut reader = BufReader::new(read_half);
+                let mut request = String::new();
+                let _ = reader.read_line(&mut request);
+                // The headers, up to the empty line.
+                let mut line = String::new();
+                while reader.read_line(&mut line).unwrap_or(0) > 2 {
+                    line.clear();
+                }
+                let page = respond(request.split_whitespace().nth(1).unwrap_or("/"));
+                let mut head = format!("HTTP/1.1 {}\r\nConnection: close\r\n", page.status);
+                if let Some(t) = page.content_type {
+                    head.push_str(&format!("Content-Type: {t}\r\n"));
+                }
+                if page.length {
+                    head.push_str(&format!("Content-Length: {}\r\n", page.body.len()));
+                }
+                head.push_str("\r\n");
+                // The client may hang up early (on a page over its cap): not the server's failure.
+                let _ = stream
+                    .write_all(head.as_bytes())
+                    .and_then(|()| stream.write_all(&page.body));
+            });
+        }
+    });
+    url
+}
 
 /// What a run printed and how it ended: stdout, stderr, and the exit code (`None` when a signal
 /// ended it).
