@@ -27,7 +27,7 @@ use axum::middleware::{self, Next};
 use axum::response::Response as AxumResponse;
 use clap::Args;
 use course_kit::cli::{Net, Seed, TimeScale, Timeline};
-use course_kit::site::{LocalSite, SiteConfig};
+use course_kit::site::{LocalSite, SiteConfig, Source};
 use course_kit::timeline::{self, Rows, Span};
 use hyper::body::Incoming;
 use hyper::rt::ReadBufCursor;
@@ -101,30 +101,27 @@ const FDS_PER_CONNECTION: u64 = 3;
 #[derive(Debug)]
 pub struct Server {
     flags: Flags,
-    site: Option<LocalSite>,
+    /// The embedded site, unless `--live` or `--base-url` says where the APIs are.
+    source: Source,
 }
 
 impl Server {
     /// Starts the embedded site, unless `--live` or `--base-url` says where the APIs are.
     pub fn new(flags: &Flags) -> io::Result<Server> {
-        let site = if flags.net.live || flags.net.base_url.is_some() {
-            None
-        } else {
-            Some(LocalSite::start(SiteConfig {
-                time_scale: flags.time.time_scale,
-                seed: flags.seed.value(),
-                ..SiteConfig::default()
-            })?)
+        let site = SiteConfig {
+            time_scale: flags.time.time_scale,
+            seed: flags.seed.value(),
+            ..SiteConfig::default()
         };
         Ok(Server {
             flags: flags.clone(),
-            site,
+            source: Source::with_config(&flags.net, site)?,
         })
     }
 
     /// Where the `location`, `sun` or `weather` service asks.
     pub fn api(&self, service: &str) -> String {
-        if self.flags.net.live {
+        if self.source.is_live() {
             return match service {
                 "location" => "https://api.zippopotam.us",
                 "sun" => "https://api.sunrise-sunset.org",
@@ -132,12 +129,7 @@ impl Server {
             }
             .to_owned();
         }
-        let base = match (&self.site, &self.flags.net.base_url) {
-            (Some(site), _) => site.url().as_str(),
-            (None, Some(url)) => url.as_str(),
-            (None, None) => "",
-        };
-        format!("{}/api/{service}", base.trim_end_matches('/'))
+        self.source.url_for("", &format!("api/{service}"))
     }
 
     /// `--cached`.
@@ -339,7 +331,7 @@ impl Server {
             course_kit::fmt::thousands(journal.served.load(Ordering::SeqCst))
         );
         if self.flags.timeline.timeline {
-            draw_timeline(self.site.as_ref(), journal);
+            draw_timeline(self.source.site(), journal);
         }
         ExitCode::from(match stop {
             Stop::Interrupt => 130,

@@ -268,15 +268,24 @@ impl Source {
     /// `--live` was given. Keep the returned value alive while downloading: dropping a
     /// `Source::Local` stops the site.
     pub fn from_flags(net: &Net, time_scale: f64) -> io::Result<Source> {
+        Source::with_config(
+            net,
+            SiteConfig {
+                time_scale,
+                ..SiteConfig::default()
+            },
+        )
+    }
+
+    /// [`Source::from_flags`] for a program that sets more of the embedded site than its
+    /// latency's scale (a seed, faults): `cfg` is used only when the site is started.
+    pub fn with_config(net: &Net, cfg: SiteConfig) -> io::Result<Source> {
         Ok(if net.live {
             Source::Live
         } else if let Some(url) = &net.base_url {
             Source::Url(url.clone())
         } else {
-            Source::Local(LocalSite::start(SiteConfig {
-                time_scale,
-                ..SiteConfig::default()
-            })?)
+            Source::Local(LocalSite::start(cfg)?)
         })
     }
 
