@@ -93,15 +93,6 @@ fn stop(mut running: Running) {
     let _ = running.child.wait();
 }
 
-/// A number from `/proc/<pid>/status` (`Threads`, `VmHWM` in kB).
-fn proc_status(pid: u32, key: &str) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-}
-
 #[derive(Debug, Clone, Copy, Default)]
 struct Measured {
     per_sec: f64,
@@ -184,7 +175,7 @@ fn watch_threads(pid: u32) -> (Arc<AtomicBool>, std::thread::JoinHandle<u64>) {
     let (stop, seen) = (Arc::clone(&done), Arc::clone(&peak));
     let handle = std::thread::spawn(move || {
         while !stop.load(Ordering::SeqCst) {
-            if let Some(n) = proc_status(pid, "Threads") {
+            if let Some(n) = course_kit::process::status_number(pid, "Threads") {
                 seen.fetch_max(n, Ordering::SeqCst);
             }
             std::thread::sleep(Duration::from_millis(50));
@@ -277,7 +268,7 @@ fn main() {
             let m = loadtest(&running.url, connections, secs);
             done.store(true, Ordering::SeqCst);
             let peak_threads = threads.join().unwrap_or(0);
-            let rss = proc_status(pid, "VmHWM");
+            let rss = course_kit::process::status_number(pid, "VmHWM");
             stop(running);
             let in_service = model
                 .workers

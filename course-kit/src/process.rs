@@ -17,21 +17,28 @@ pub fn panic_message(payload: &(dyn Any + Send)) -> String {
 /// This process's peak resident memory in kB (`VmHWM` in `/proc/self/status`); `None` where there
 /// is no `/proc` (not Linux).
 pub fn peak_memory_kb() -> Option<u64> {
-    read_peak_memory_kb("/proc/self/status")
+    read_status_number("/proc/self/status", "VmHWM")
 }
 
 /// Another process's peak resident memory in kB, by its PID (a worker process, read by its
 /// parent); `None` when it has ended or there is no `/proc`.
 pub fn peak_memory_kb_of(pid: u32) -> Option<u64> {
-    read_peak_memory_kb(&format!("/proc/{pid}/status"))
+    status_number(pid, "VmHWM")
 }
 
-fn read_peak_memory_kb(status_file: &str) -> Option<u64> {
+/// A number from another process's `/proc/<pid>/status`, by its key: `Threads`, or a memory
+/// figure in kB (`VmHWM`, `VmRSS`); `None` when it has ended, has no such line, or there is no
+/// `/proc`.
+pub fn status_number(pid: u32, key: &str) -> Option<u64> {
+    read_status_number(&format!("/proc/{pid}/status"), key)
+}
+
+fn read_status_number(status_file: &str, key: &str) -> Option<u64> {
     let status = std::fs::read_to_string(status_file).ok()?;
     status
         .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .find_map(|line| line.strip_prefix(key)?.strip_prefix(':'))
+        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
 }
 
 /// A memory figure in kB as `2.8 MB` (MB of 1,024 kB, as `ps` and `top` count), or `n/a` when it is unknown.

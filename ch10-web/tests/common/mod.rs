@@ -142,11 +142,7 @@ pub fn start_mode((bin, mode): (&str, &[&str]), args: &[&str]) -> Server {
 
 /// A number from the server's `/proc/<pid>/status`: `Threads`, or `VmRSS` in kB.
 pub fn proc_status(pid: u32, key: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+    course_kit::process::status_number(pid, key)
         .unwrap_or_else(|| panic!("no {key} in /proc/{pid}/status"))
 }
 
