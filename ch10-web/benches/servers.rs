@@ -211,7 +211,7 @@ fn main() {
         },
     ];
     // This process's limit is what the servers and loadtest (its children) inherit and raise to.
-    let open_files = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(1024);
+    let open_files = ch10_web::raise_open_file_limit();
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|s| {

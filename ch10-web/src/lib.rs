@@ -71,7 +71,8 @@ pub struct Flags {
 pub struct Threads {
     /// A fixed pool of N worker threads, each answering one request at a time, as Gunicorn's sync
     /// workers [default: a thread per connection, as Flask's development server, which the course runs]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    #[arg(long, value_name = "N",
+          value_parser = clap::value_parser!(u16).range(1..=course_kit::cli::MAX_WORKERS as i64))]
     pub workers: Option<u16>,
     /// With a thread per connection: at most N connections at once, a 503 beyond [default: what the open-file limit allows]
     #[arg(long, value_name = "N", conflicts_with = "workers",
