@@ -32,9 +32,10 @@ pub fn report(result: anyhow::Result<ExitCode>) -> ExitCode {
 pub const BROKEN_PIPE_EXIT_CODE: i32 = 141;
 
 /// Makes `program | head` end the program quietly, with [`BROKEN_PIPE_EXIT_CODE`], instead of a
-/// panic and a backtrace. Call it first thing in `main`, before `procspawn::init()` where a
-/// program has one: procspawn's own hook in a worker process hands panics on to the hook that was
-/// there before it, so the workers then end quietly on a closed pipe too.
+/// panic and a backtrace. Call it first thing in `main`. Where a program has worker processes
+/// that print (ch08), call it before `procspawn::init()`: procspawn's own hook in a worker hands
+/// panics on to the hook that was there before it, so the workers end quietly on a closed pipe
+/// too. Workers that print nothing (ch07's) need no hook, and `init()` may come first.
 ///
 /// Rust ignores SIGPIPE, so a write to a closed pipe fails with `BrokenPipe` and `println!`
 /// (std's and anstream's) panics on it. A reader that stopped reading is not an error of this
