@@ -103,11 +103,11 @@ fn five_titles_in_order(executor: &str) {
     ]);
     assert_eq!(code, Some(0), "{out}{err}");
     assert_eq!(err, "", "nothing on stderr when all went well");
-    // The course shows the URL without its scheme: here the embedded site's address and path.
+    // The course strips `https://` only, so the embedded site's URLs are shown whole.
     let mut hosts: Vec<String> = getting_lines(&out).into_iter().map(|g| g.0).collect();
     hosts.sort();
-    let authority = site.url().authority().to_owned();
-    let mut want: Vec<String> = HOSTS.map(|h| format!("{authority}/site/{h}")).into();
+    let base = site.url().as_str().trim_end_matches('/').to_owned();
+    let mut want: Vec<String> = HOSTS.map(|h| format!("{base}/site/{h}")).into();
     want.sort();
     assert_eq!(hosts, want, "one Getting line per site:\n{out}");
     let lines: Vec<&str> = out.lines().collect();
@@ -170,6 +170,29 @@ fn thread_executors_run_in_this_process_and_name_their_threads() {
     }
 }
 
+/// How many pool workers ran the five tasks when `--workers` is not given, on a site slow enough
+/// (100–170 ms a page) that every idle worker takes one before any is free again.
+fn default_pool_size_used(executor: &str) -> usize {
+    let site = LocalSite::start(SiteConfig {
+        time_scale: 0.33,
+        ..SiteConfig::default()
+    })
+    .unwrap();
+    let (out, err, code) = run(&["--executor", executor, "--base-url", site.url().as_str()]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    let names: HashSet<String> = getting_lines(&out).into_iter().map(|g| g.2).collect();
+    names.len()
+}
+
+#[test]
+fn default_workers_are_pythons() {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // ThreadPoolExecutor(): min(32, cores + 4) threads, at least five, so each task has its own.
+    assert_eq!(default_pool_size_used("threads"), 5);
+    // ProcessPoolExecutor(): one process per core.
+    assert_eq!(default_pool_size_used("processes"), cores.min(5));
+}
+
 #[test]
 fn processes_are_the_default_and_each_worker_has_its_name() {
     let site = site();
@@ -217,9 +240,9 @@ fn title_rule_on_crafted_pages() {
     assert_eq!(code, Some(0), "{out}{err}");
     let want: Vec<&str> = cases.iter().map(|(_, title)| *title).collect();
     assert_eq!(results(&out), want);
-    // Hosts are shown as the course shows them: the URL without its scheme.
+    // URLs are shown as the course shows them: with `https://` stripped, and only that.
     let shown: Vec<String> = getting_lines(&out).into_iter().map(|g| g.0).collect();
-    let h1 = format!("{}/titles/h1", site.url().authority());
+    let h1 = format!("{}/titles/h1", site.url().as_str().trim_end_matches('/'));
     assert!(shown.contains(&h1), "{shown:?}");
 }
 
@@ -385,7 +408,7 @@ fn a_killed_worker_process_costs_one_task_and_leaves_no_orphans() {
     .iter()
     .map(|path| site.url_for(path))
     .collect();
-    let doomed = urls[1].trim_start_matches("http://").to_owned();
+    let doomed = urls[1].clone(); // shown whole: the course strips `https://` only
     let mut child = StdCommand::new(env!("CARGO_BIN_EXE_program"))
         .args(["--workers", "2", "--timeout", &marker])
         .args(&urls)

@@ -39,6 +39,7 @@ const MAX_PAGE: u64 = 4 << 20;
 /// Get the titles of five sites on a process, thread or rayon pool.
 #[derive(Parser, Debug)]
 #[command(version, long_about = None)]
+#[command(mut_arg("workers", |a| a.help("Number of workers [default: as Python's: one per core; threads: min(32, cores + 4)]")))]
 struct Args {
     /// Pages to get the titles of, instead of the course's five sites
     #[arg(value_name = "URL", value_parser = |s: &str| course_kit::cli::parse_http_url(s).map(|_| s.to_owned()), conflicts_with = "timeline")]
@@ -80,8 +81,15 @@ fn main() -> anyhow::Result<ExitCode> {
         _ => FRONT_PAGES.map(|host| format!("{base}/site/{host}")).into(),
     };
 
-    // The course changes its import line to switch pools; here `--executor` picks one.
-    let n = args.workers.get();
+    // The course changes its import line to switch pools; here `--executor` picks one. Without
+    // `--workers`, Python's defaults for `PoolExecutor()`: `min(32, cores + 4)` threads (they
+    // mostly wait on I/O), one process per core.
+    let cores = course_kit::cli::available_parallelism();
+    let default = match args.executor {
+        Kind::Threads => (cores + 4).min(32),
+        Kind::Processes | Kind::Rayon => cores,
+    };
+    let n = args.workers.workers.map_or(default, usize::from);
     let executor = match args.executor {
         Kind::Processes => PoolExecutor::Processes(ProcessPoolExecutor::new(n)?),
         Kind::Threads => PoolExecutor::Threads(ThreadPoolExecutor::new(n)?),
@@ -113,7 +121,7 @@ fn main() -> anyhow::Result<ExitCode> {
 /// the timeout; the title, or why there is none, as text (a `reqwest::Error` cannot travel).
 fn get_title((url, timeout): (String, Duration)) -> Result<String, String> {
     let executor::Process { pid, name } = executor::current_process();
-    let host = url.replace("https://", "").replace("http://", "");
+    let host = url.replace("https://", ""); // as the course prints it: `http://` stays
     println!("Getting title from {host}, PID: {pid}, ProcName: {name}");
 
     // A client cannot be sent to another process either: each task makes its own.
