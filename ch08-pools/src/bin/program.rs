@@ -21,7 +21,7 @@ use std::time::Duration;
 use ch08_pools::executor::{self, Executor, PoolExecutor};
 use ch08_pools::executor::{ProcessPoolExecutor, RayonExecutor, ThreadPoolExecutor};
 use clap::{Parser, ValueEnum};
-use course_kit::cli::{Net, TimeScale, Timeline, Workers};
+use course_kit::cli::{MAX_WORKERS, Net, TimeScale, Timeline};
 use course_kit::site::{FRONT_PAGES, Source};
 use scraper::{Html, Selector};
 
@@ -39,7 +39,6 @@ const MAX_PAGE: u64 = 4 << 20;
 /// Get the titles of five sites on a process, thread or rayon pool.
 #[derive(Parser, Debug)]
 #[command(version, long_about = None)]
-#[command(mut_arg("workers", |a| a.help("Number of workers [default: as Python's: one per core; threads: min(32, cores + 4)]")))]
 struct Args {
     /// Pages to get the titles of, instead of the course's five sites
     #[arg(value_name = "URL", value_parser = |s: &str| course_kit::cli::parse_http_url(s).map(|_| s.to_owned()), conflicts_with = "timeline")]
@@ -47,8 +46,9 @@ struct Args {
     /// Which pool runs the downloads
     #[arg(long, value_enum, default_value_t = Kind::Processes)]
     executor: Kind,
-    #[command(flatten)]
-    workers: Workers,
+    /// Number of workers [default: Python's: one process per core, min(32, cores + 4) threads]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_WORKERS as i64))]
+    workers: Option<u16>,
     #[command(flatten)]
     time: TimeScale,
     #[command(flatten)]
@@ -89,7 +89,7 @@ fn main() -> anyhow::Result<ExitCode> {
         Kind::Threads => (cores + 4).min(32),
         Kind::Processes | Kind::Rayon => cores,
     };
-    let n = args.workers.workers.map_or(default, usize::from);
+    let n = args.workers.map_or(default, usize::from);
     let executor = match args.executor {
         Kind::Processes => PoolExecutor::Processes(ProcessPoolExecutor::new(n)?),
         Kind::Threads => PoolExecutor::Threads(ThreadPoolExecutor::new(n)?),
