@@ -101,7 +101,7 @@ async fn download_some(client: reqwest::Client, url: String) -> anyhow::Result<(
     println!("Downloading...");
     let mut resp = client.get(&url).send().await?.error_for_status()?;
 
-    let mut page = Vec::new(); // at most MAX_PAGE bytes, and one more to tell a longer page
+    let mut page = Vec::new(); // refused as soon as it grows past MAX_PAGE bytes
     while let Some(chunk) = resp.chunk().await? {
         page.extend_from_slice(&chunk);
         anyhow::ensure!(page.len() <= MAX_PAGE, "{url}: over {} MiB", MAX_PAGE >> 20);

@@ -87,9 +87,8 @@ fn main() {
         native.kernel().name()
     );
     println!("{label:<28} {dt:.4} sec, sum = {}", black_box(sum));
-    // The course printed {:,.2f} seconds; 3 million positions take milliseconds now, so 4 places.
     let factor = rust_time / dt.max(1e-9);
-    println!("Done in {dt:.4} sec. (factor: {factor:.2}x over the Rust loop)");
+    println!("Done in {dt:.4} sec. (factor: {factor:.2}x over the Rust loop)"); // {:,.4f}, as the course
     if factor < 1.0 {
         println!(
             "(A factor below 1: starting the threads cost more than this work, or the cores were busy.)"
