@@ -10,6 +10,7 @@
 //! }
 //! ```
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use crate::style;
@@ -32,7 +33,8 @@ pub fn report(result: anyhow::Result<ExitCode>) -> ExitCode {
 pub const BROKEN_PIPE_EXIT_CODE: i32 = 141;
 
 /// Makes `program | head` end the program quietly, with [`BROKEN_PIPE_EXIT_CODE`], instead of a
-/// panic and a backtrace. Call it first thing in `main`. Where a program has worker processes
+/// panic and a backtrace; any other failed print (`program > /dev/full`: no space left) ends it
+/// with one `error:` line and exit code 1, as Python's `OSError` does. Call it first thing in `main`. Where a program has worker processes
 /// that print (ch08), call it before `procspawn::init()`: procspawn's own hook in a worker hands
 /// panics on to the hook that was there before it, so the workers end quietly on a closed pipe
 /// too. Workers that print nothing (ch07's) need no hook, and `init()` may come first.
@@ -50,9 +52,14 @@ pub fn quiet_broken_pipe() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         let msg = crate::process::panic_message(info.payload());
-        let broken_pipe = msg.starts_with("failed printing to std") && msg.contains("Broken pipe");
-        if broken_pipe {
-            std::process::exit(BROKEN_PIPE_EXIT_CODE);
+        // `println!`'s own panic (std's and anstream's): "failed printing to stdout: <io error>".
+        if msg.starts_with("failed printing to std") {
+            if msg.contains("Broken pipe") {
+                std::process::exit(BROKEN_PIPE_EXIT_CODE);
+            }
+            // A write, not a panic: when it is stderr that fails, this line is lost too.
+            let _ = writeln!(std::io::stderr(), "error: {msg}");
+            std::process::exit(1);
         }
         default(info);
     }));

@@ -227,6 +227,33 @@ pub fn assert_quiet_on_broken_pipe(bin: &str, args: &[&str]) {
     );
 }
 
+/// Runs `bin args…` with its stdout on `/dev/full` (every write fails: no space left on device),
+/// and asserts that it ends as Python does on an `OSError`: one `error:` line on stderr naming the
+/// failure, exit code 1, no panic or backtrace.
+#[cfg(target_os = "linux")]
+pub fn assert_error_on_full_disk(bin: &str, args: &[&str]) {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let out = StdCommand::new(assert_cmd::cargo::cargo_bin(bin))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(full)
+        .stderr(Stdio::piped())
+        .output()
+        .expect("the binary could not be run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{bin} {args:?}: {err}");
+    assert_eq!(out.status.code(), Some(1), "{bin} {args:?}: {err}");
+    let last = err.trim_end().lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("error:") && last.contains("No space left on device"),
+        "{bin} {args:?}: {err}"
+    );
+}
+
 /// Starts `bin args…`, waits until its stdout has printed `ready`, waits `settle` more, then sends
 /// it Ctrl-C (SIGINT, with the `kill` command, as a terminal would) and collects everything it
 /// prints until it ends.
