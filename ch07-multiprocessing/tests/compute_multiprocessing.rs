@@ -4,6 +4,8 @@
 //! compute_multiprocessing.py, CPython 3, on this machine) for each worker count; P = 2 and P = 8
 //! are also the values COURSE.md quotes. Python is not needed to run these tests.
 
+#[cfg(target_os = "linux")]
+use course_kit::testing::processes_with;
 use course_kit::testing::{self, Output};
 
 /// (workers, results) for the course's 30,000,000 steps.
@@ -249,23 +251,6 @@ fn no_worker_process_outlives_the_program() {
     let survivors = processes_with("CH07_ORPHAN_MARKER", &marker);
     assert!(survivors.is_empty(), "left {survivors:?} running");
     // After a crashed worker too: see a_worker_process_killed_mid_slice_is_reported…
-}
-
-/// The PIDs of live processes whose environment holds `var=value`.
-#[cfg(target_os = "linux")]
-fn processes_with(var: &str, value: &str) -> Vec<u32> {
-    let needle = format!("{var}={value}");
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|e| {
-            let e = e.ok()?;
-            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
-            let env = std::fs::read(e.path().join("environ")).ok()?;
-            env.split(|b| *b == 0)
-                .any(|v| v == needle.as_bytes())
-                .then_some(pid)
-        })
-        .collect()
 }
 
 /// `kill -9` on the parent gives it no chance to clean up; its workers, busy with slices that

@@ -81,3 +81,56 @@ fn bad_flags_exit_2_with_one_line() {
         ],
     );
 }
+
+/// Ctrl-C (SIGINT) to the parent alone, as `kill -INT` sends it, while its worker processes are in
+/// the middle of a long count: the parent ends at once, and its workers end with it.
+#[cfg(target_os = "linux")]
+#[test]
+fn workers_end_with_their_parent_on_ctrl_c() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::time::{Duration, Instant};
+
+    use course_kit::testing::processes_with;
+
+    let marker = format!("sigint-{}", std::process::id());
+    let mut parent = std::process::Command::new(assert_cmd::cargo::cargo_bin("shared_state"))
+        .args(["--workers", "2", "--times", "1000000000"])
+        .env("CH07_SIGINT_MARKER", &marker)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let t0 = Instant::now();
+    while processes_with("CH07_SIGINT_MARKER", &marker).len() < 3 {
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "workers never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300)); // the workers are counting now
+    let pid = parent.id().to_string();
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status();
+    assert!(sent.unwrap().success());
+    let status = parent.wait().unwrap();
+    assert_eq!(
+        status.signal(),
+        Some(2),
+        "Ctrl-C's default action: {status:?}"
+    );
+    // A billion additions take each worker seconds; they must be gone well before.
+    let t0 = Instant::now();
+    loop {
+        let left = processes_with("CH07_SIGINT_MARKER", &marker);
+        if left.is_empty() {
+            break;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(3),
+            "workers {left:?} outlived their parent"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

@@ -227,6 +227,24 @@ pub fn assert_quiet_on_broken_pipe(bin: &str, args: &[&str]) {
     );
 }
 
+/// The PIDs of live processes whose environment holds `var=value`: worker processes inherit their
+/// parent's environment, so a unique variable given to a program finds any of them still running.
+#[cfg(target_os = "linux")]
+pub fn processes_with(var: &str, value: &str) -> Vec<u32> {
+    let needle = format!("{var}={value}");
+    std::fs::read_dir("/proc")
+        .expect("/proc")
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+            let env = std::fs::read(e.path().join("environ")).ok()?;
+            env.split(|b| *b == 0)
+                .any(|v| v == needle.as_bytes())
+                .then_some(pid)
+        })
+        .collect()
+}
+
 /// Runs `bin args…` with its stdout on `/dev/full` (every write fails: no space left on device),
 /// and asserts that it ends as Python does on an `OSError`: one `error:` line on stderr naming the
 /// failure, exit code 1, no panic or backtrace.

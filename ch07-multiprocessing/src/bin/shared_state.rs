@@ -37,8 +37,11 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    // First thing: a worker process is this executable started again (see compute_multiprocessing).
-    procspawn::init();
+    // First thing: a worker process is this executable started again (see compute_multiprocessing),
+    // and it ends itself when this parent dies mid-count (Ctrl-C, a kill), as that program's do.
+    procspawn::ProcConfig::new()
+        .config_callback(ch07_multiprocessing::exit_with_parent)
+        .init();
     course_kit::exit::quiet_broken_pipe();
     let args = Args::parse();
     course_kit::exit::report(run(&args))
