@@ -201,6 +201,49 @@ fn async_files_writes_reads_and_cleans_up() {
     );
 }
 
+/// Ctrl-C in the middle of writing: the work stops, and the files are removed (exit 130).
+#[cfg(unix)]
+#[test]
+fn async_files_leaves_nothing_after_ctrl_c() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_str().unwrap();
+    let args = ["--dir", path, "--lines", "1000000"]; // seconds of writing
+    let ready = "Writing 3 files";
+    let settle = std::time::Duration::from_millis(200);
+    let (out, err, code) =
+        course_kit::testing::interrupt_after("async_files", &args, ready, settle);
+    assert_eq!(code, Some(130), "{out}{err}");
+    assert!(!out.contains("Removed"), "stopped mid-run: {out}");
+    let left = std::fs::read_dir(dir.path()).unwrap().count();
+    assert_eq!(left, 0, "files left behind after Ctrl-C");
+}
+
+/// `async_files | head -n 1`: the closed pipe ends the program quietly, and the files are removed.
+#[test]
+fn async_files_leaves_nothing_after_a_closed_pipe() {
+    use std::io::BufRead as _;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_async_files"))
+        .args(["--dir", dir.path().to_str().unwrap(), "--lines", "1000000"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // `head -n 1`: read the first line, then close the pipe while the files are being written.
+    let mut first = String::new();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    stdout.read_line(&mut first).unwrap();
+    assert!(first.starts_with("Writing 3 files"), "{first}");
+    drop(stdout);
+    let status = child.wait().unwrap();
+    assert_eq!(
+        status.code(),
+        Some(141),
+        "quiet, as a shell reports SIGPIPE"
+    );
+    let left = std::fs::read_dir(dir.path()).unwrap().count();
+    assert_eq!(left, 0, "files left behind after a closed pipe");
+}
+
 #[test]
 fn async_files_reports_a_bad_dir_in_one_line() {
     let dir = tempfile::tempdir().unwrap();

@@ -20,12 +20,22 @@ use crate::style;
 pub fn report(result: anyhow::Result<ExitCode>) -> ExitCode {
     match result {
         Ok(code) => code,
+        // A closed output pipe that the program saw as an error ends it as quietly as a panic
+        // on `println!` does (see `quiet_broken_pipe`).
+        Err(err) if is_broken_pipe(&err) => ExitCode::from(BROKEN_PIPE_EXIT_CODE as u8),
         Err(err) => {
             let style = style::ERROR;
             anstream::eprintln!("{style}error: {err:#}{style:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// A `writeln!` to stdout that failed and came back to `main` through `?`: the error is the
+/// `io::Error` itself. (An error that only *wraps* one, as a download's does, is reported.)
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.downcast_ref::<std::io::Error>()
+        .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
 /// The exit code of a program whose output pipe was closed (128 + SIGPIPE, what a shell reports

@@ -7,13 +7,14 @@
 //!
 //! Copy: `cargo add tokio anyhow num-format anstream anstyle --features tokio/rt,tokio/macros,tokio/fs,tokio/io-util`
 //!
-//! Expect: `Writing 3 files in DIR`, a line per file written, `Reading them back`, a line per file
-//! with `contents OK`, then `Removed the 3 files.`; a bad `--dir` gets one `error:` line, exit 1.
+//! Expect: `Writing 3 files in DIR`, a line per file, `Reading them back`, a line per file with
+//! `contents OK`, `Removed the 3 files.` (removed however it ends: an error, Ctrl-C, `| head`).
 //!
 //! Python vs Rust: like aiofiles, `tokio::fs` runs each blocking `std::fs` call on a background
 //! thread: the loop stays responsive, one file gets no faster. Buffer writes (`BufWriter`): each
 //! small unbuffered write would be its own trip to that thread.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -83,6 +84,18 @@ async fn check_file(path: PathBuf, file: u64, lines: u64) -> Result<(PathBuf, u6
     Ok((path, count, bytes))
 }
 
+/// The temporary files, removed when this is dropped: after success, an error, or Ctrl-C.
+#[derive(Debug)]
+struct TempFiles(Vec<PathBuf>);
+
+impl Drop for TempFiles {
+    fn drop(&mut self) {
+        for path in &self.0 {
+            let _ = std::fs::remove_file(path); // one never created is not an error
+        }
+    }
+}
+
 fn main() -> ExitCode {
     course_kit::exit::quiet_broken_pipe();
     course_kit::exit::report(run())
@@ -95,52 +108,62 @@ async fn run() -> Result<ExitCode> {
     if !tokio::fs::metadata(&dir).await.is_ok_and(|m| m.is_dir()) {
         bail!("--dir {}: not an existing directory", dir.display());
     }
-    let paths: Vec<PathBuf> = (1..=FILES)
-        .map(|n| dir.join(format!("async_files-{}-{n}.txt", std::process::id())))
-        .collect();
+    let files = TempFiles(
+        (1..=FILES)
+            .map(|n| dir.join(format!("async_files-{}-{n}.txt", std::process::id())))
+            .collect(),
+    );
 
-    let result = write_and_check(&dir, &paths, args.lines).await;
-    // Clean up even after a failure; files that were never created are not an error.
-    let mut removed = 0;
-    for path in &paths {
-        if tokio::fs::remove_file(path).await.is_ok() {
-            removed += 1;
+    // Ctrl-C would end the process before any destructor ran: here it ends the work instead, and
+    // `files` is dropped on the way out.
+    tokio::select! {
+        done = write_and_check(&dir, &files.0, args.lines) => done?,
+        _ = tokio::signal::ctrl_c() => {
+            drop(files);
+            course_kit::interrupt::announce();
+            return Ok(course_kit::interrupt::exit_code());
         }
     }
-    result?;
-    println!("Removed the {removed} files.");
+    let count = files.0.len();
+    drop(files);
+    writeln!(anstream::stdout(), "Removed the {count} files.")?;
     Ok(ExitCode::SUCCESS)
 }
 
+// `writeln!` rather than `println!`, which would panic when stdout fails (`| head` closed it):
+// an error returned here still lets `run` remove the files.
 async fn write_and_check(dir: &Path, paths: &[PathBuf], lines: u64) -> Result<()> {
-    println!("Writing {} files in {}", paths.len(), dir.display());
+    let mut out = anstream::stdout();
+    writeln!(out, "Writing {} files in {}", paths.len(), dir.display())?;
     let mut writers = JoinSet::new();
     for (path, n) in paths.iter().zip(1..) {
         writers.spawn(write_file(path.clone(), n, lines));
     }
     while let Some(done) = writers.join_next().await {
         let (path, bytes) = done??;
-        anstream::println!(
+        writeln!(
+            out,
             "{WRITER}  wrote {} ({} lines, {} bytes){WRITER:#}",
             path.display(),
             lines.to_formatted_string(&Locale::en),
             bytes.to_formatted_string(&Locale::en)
-        );
+        )?;
     }
 
-    println!("Reading them back");
+    writeln!(out, "Reading them back")?;
     let mut readers = JoinSet::new();
     for (path, n) in paths.iter().zip(1..) {
         readers.spawn(check_file(path.clone(), n, lines));
     }
     while let Some(done) = readers.join_next().await {
         let (path, count, bytes) = done??;
-        anstream::println!(
+        writeln!(
+            out,
             "{READER}  read {}: {} lines, {} bytes, contents OK{READER:#}",
             path.display(),
             count.to_formatted_string(&Locale::en),
             bytes.to_formatted_string(&Locale::en)
-        );
+        )?;
     }
     Ok(())
 }
