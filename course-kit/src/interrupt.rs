@@ -1,8 +1,8 @@
 //! Ctrl-C for the few programs whose lesson is cancellation.
 //!
 //! Most programs leave Ctrl-C alone: it ends the process at once, as it ends a Python one, and the
-//! shell reports 130. Where cancellation is the lesson (ch05 `cooperative_stop`, ch09 `prod_trio`)
-//! and in the ch10 servers, the program stops its work, prints [`MESSAGE`] on stderr with [`announce`],
+//! shell reports 130. Where cancellation is the lesson (ch05 `cooperative_stop`, ch09 `prod_trio`),
+//! where files must be removed first (ch04 `async_files`) and in the ch10 servers, the program stops its work, prints [`MESSAGE`] on stderr with [`announce`],
 //! still prints its summary, and exits with [`EXIT_CODE`] (130, as a shell reports SIGINT).
 //!
 //! Synchronous programs call [`flag`] first thing in `main` and hand the `&AtomicBool` (a plain std
