@@ -5,7 +5,7 @@
 //!
 //! Run: `cargo run -p ch04-asyncio --bin async_files -- --dir /tmp`
 //!
-//! Copy: `cargo add tokio anyhow num-format anstream anstyle --features tokio/rt,tokio/macros,tokio/fs,tokio/io-util`
+//! Copy: `cargo add tokio anyhow num-format anstream anstyle --features tokio/rt-multi-thread,tokio/macros,tokio/fs,tokio/io-util,tokio/signal`
 //!
 //! Expect: `Writing 3 files in DIR`, a line per file, `Reading them back`, a line per file with
 //! `contents OK`, `Removed the 3 files.` (removed however it ends: an error, Ctrl-C, `| head`).

@@ -4,7 +4,7 @@
 //!
 //! Run: `cargo run -p ch04-asyncio --bin async_program`
 //!
-//! Copy: `cargo add tokio rand@0.9 anstream anstyle --features tokio/rt,tokio/macros,tokio/time,tokio/sync`
+//! Copy: `cargo add tokio rand@0.9 anstream anstyle --features tokio/rt-multi-thread,tokio/macros,tokio/time,tokio/sync`
 //!
 //! Expect: the two producers' yellow ` -- generated item` lines interleaved with cyan ` +++
 //! Processed value` lines aged well under a second (`sync_program` reached ~20 s); ~20 s in all

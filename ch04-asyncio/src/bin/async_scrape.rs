@@ -4,7 +4,7 @@
 //!
 //! Run: `cargo run -p ch04-asyncio --bin async_scrape -- --timeline`
 //!
-//! Copy: `cargo add tokio reqwest scraper anyhow anstream anstyle --features tokio/rt`
+//! Copy: `cargo add tokio reqwest scraper anyhow anstream anstyle --features tokio/rt-multi-thread,tokio/macros`
 //!
 //! Expect: ten `Getting HTML for episode N` lines at once, then per episode in order `Getting
 //! TITLE…` and `Title found: …`; `Done in ~0.5 sec.`, the slowest page, not the sum of ten (see

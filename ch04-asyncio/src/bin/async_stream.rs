@@ -5,7 +5,7 @@
 //!
 //! Run: `cargo run -p ch04-asyncio --bin async_stream`
 //!
-//! Copy: `cargo add async-stream futures tokio --features tokio/rt,tokio/macros,tokio/time`
+//! Copy: `cargo add async-stream futures tokio --features tokio/rt-multi-thread,tokio/macros,tokio/time`
 //!
 //! Expect: `simple_gen`'s line, one number every 0.1 s, then `Done`; ~2 s (`--time-scale 0`: none).
 //! The generator never runs its 21st sleep: it is dropped where it stands, at its `yield`.

@@ -4,7 +4,7 @@
 //!
 //! Run: `cargo run -p ch04-asyncio --bin count_async`
 //!
-//! Copy: `cargo add tokio --features tokio/rt,tokio/macros,tokio/time`
+//! Copy: `cargo add tokio --features tokio/rt-multi-thread,tokio/macros,tokio/time`
 //!
 //! Expect: `One One One Two Two Two` (one per line), then `count_async executed in 1.00 seconds.`:
 //! one second in all, not three, because all three sleeps wait at the same time.

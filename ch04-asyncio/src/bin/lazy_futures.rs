@@ -5,7 +5,7 @@
 //!
 //! Run: `cargo run -p ch04-asyncio --bin lazy_futures`
 //!
-//! Copy: `cargo add tokio anstream anstyle --features tokio/rt,tokio/macros,tokio/time`
+//! Copy: `cargo add tokio anstream anstyle --features tokio/rt-multi-thread,tokio/macros,tokio/time`
 //!
 //! Expect: (1) a future created and dropped never prints; (2) an awaited one runs right there;
 //! (3) two awaited in turn take two sleeps (~2 s); (4) two spawned tasks take one (~1 s).

@@ -5,7 +5,7 @@
 //!
 //! Run: `cargo run -p ch04-asyncio --release --bin loop_program`
 //!
-//! Copy: `cargo add tokio smol --features tokio/rt,tokio/macros,tokio/sync`
+//! Copy: `cargo add tokio smol --features tokio/rt-multi-thread,tokio/macros,tokio/sync`
 //!
 //! Expect: `Running standard loop with 500,000 actions.`, then `App exiting, total time: …`, about
 //! 0.1 s in a release build, where the course's asyncio takes ~2.9 s (figures: the README).

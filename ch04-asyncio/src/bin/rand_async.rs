@@ -5,7 +5,7 @@
 //!
 //! Run: `cargo run -p ch04-asyncio --bin rand_async -- --seed 444`
 //!
-//! Copy: `cargo add tokio rand@0.9 anstream anstyle --features tokio/rt,tokio/macros,tokio/time`
+//! Copy: `cargo add tokio rand@0.9 anstream anstyle --features tokio/rt-multi-thread,tokio/macros,tokio/time`
 //!
 //! Expect: per task, in its colour, `Initiated makerandom(i).`, some `… too low; retrying.` lines
 //! (task i waits i+1 s between tries) and `---> Finished: makerandom(i) == x`, interleaved; then

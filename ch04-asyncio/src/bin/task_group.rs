@@ -5,7 +5,7 @@
 //!
 //! Run: `cargo run -p ch04-asyncio --bin task_group`
 //!
-//! Copy: `cargo add tokio futures anstream anstyle --features tokio/rt,tokio/macros,tokio/time`
+//! Copy: `cargo add tokio futures anstream anstyle --features tokio/rt-multi-thread,tokio/macros,tokio/time`
 //!
 //! Expect: (1) five jobs finish shortest first, results in job order after ~1 s, not the sum;
 //! (2) gathered again with job 3 failing: gather returns at once, and the four others still finish

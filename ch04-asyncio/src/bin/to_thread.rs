@@ -5,7 +5,7 @@
 //!
 //! Run: `cargo run -p ch04-asyncio --bin to_thread`
 //!
-//! Copy: `cargo add tokio anstream anstyle --features tokio/rt,tokio/macros,tokio/time`
+//! Copy: `cargo add tokio anstream anstyle --features tokio/rt-multi-thread,tokio/macros,tokio/time`
 //!
 //! Expect: a tick every 0.1 s; none while the 1 s blocking call runs inline (part 1), ~10 while
 //! it runs under `spawn_blocking` (part 2). Each part ends with its count of ticks.

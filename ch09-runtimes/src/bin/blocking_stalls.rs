@@ -5,7 +5,7 @@
 //!
 //! Run: `cargo run -p ch09-runtimes --bin blocking_stalls`
 //!
-//! Copy: `cargo add tokio anyhow --features tokio/rt,tokio/time`
+//! Copy: `cargo add tokio anyhow --features tokio/rt-multi-thread,tokio/macros,tokio/time`
 //!
 //! Expect: a heartbeat meant to beat every 10 ms misses beats for the whole 0.30 s job when the
 //! job blocks the runtime's thread, and hardly any when it runs through `spawn_blocking`.

@@ -5,7 +5,7 @@
 //!
 //! Run: `cargo run -p ch09-runtimes --release --bin presync -- --timeline`
 //!
-//! Copy: `cargo add tokio reqwest anyhow futures num-format --features tokio/rt,tokio/time,reqwest/blocking`
+//! Copy: `cargo add tokio reqwest anyhow futures num-format --features tokio/rt-multi-thread,tokio/macros,tokio/time,reqwest/blocking`
 //!
 //! Expect: `nosync`'s lines in another order, then `Synchronous version done in ~2 seconds.`: the
 //! waits overlap, but the blocking jobs still run one at a time, and nothing moves meanwhile.

@@ -5,7 +5,7 @@
 //!
 //! Run: `cargo run -p ch09-runtimes --bin prod_asyncio`
 //!
-//! Copy: `cargo add tokio anstream anstyle anyhow rand@0.9 --features tokio/rt,tokio/macros,tokio/sync,tokio/time`
+//! Copy: `cargo add tokio anstream anstyle anyhow rand@0.9 --features tokio/rt-multi-thread,tokio/macros,tokio/sync,tokio/time`
 //!
 //! Expect: yellow ` -- generated item` and cyan ` +++ Processed value` lines interleaved, all 40
 //! items in about 20 s (`--time-scale 0.01`: 0.2 s).

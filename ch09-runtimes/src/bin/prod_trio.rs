@@ -5,7 +5,7 @@
 //!
 //! Run: `cargo run -p ch09-runtimes --bin prod_trio`
 //!
-//! Copy: `cargo add tokio anstream anstyle anyhow rand@0.9 --features tokio/rt,tokio/macros,tokio/sync,tokio/time,tokio/signal`
+//! Copy: `cargo add tokio anstream anstyle anyhow rand@0.9 --features tokio/rt-multi-thread,tokio/macros,tokio/sync,tokio/time,tokio/signal`
 //!
 //! Expect: the lines of `prod_asyncio` through a channel of 10 items until, after 5 s, the scope
 //! cancels all three tasks and the app exits (`--time-scale 0.01`: 0.05 s). Ctrl-C cancels it too.

@@ -6,7 +6,7 @@
 //!
 //! Run: `cargo run -p ch09-runtimes --release --bin runtimes [-- --runs 11]`
 //!
-//! Copy: `cargo add tokio smol async-std async-compat reqwest indicatif num-format anyhow anstream anstyle --features tokio/rt-multi-thread,tokio/time,tokio/sync`
+//! Copy: `cargo add tokio smol async-std async-compat reqwest indicatif num-format anyhow anstream anstyle --features tokio/rt-multi-thread,tokio/macros,tokio/time,tokio/sync`
 //!
 //! Expect: per workload (100,000 tiny tasks, 500,000 messages, 10,000 timers, 100 downloads) a row
 //! per runtime: median, min–max, ratio to the fastest; about 20 s. async-std rows say `discontinued`.

@@ -5,7 +5,7 @@
 //!
 //! Run: `cargo run -p ch09-runtimes --release --bin thesync -- --timeline`
 //!
-//! Copy: `cargo add tokio rayon reqwest anyhow futures num-format --features tokio/rt-multi-thread,tokio/sync,tokio/time,reqwest/blocking`
+//! Copy: `cargo add tokio rayon reqwest anyhow futures num-format --features tokio/rt-multi-thread,tokio/macros,tokio/sync,tokio/time,reqwest/blocking`
 //!
 //! Expect: every job starts at once, then `Synchronous version done in ~1 seconds.` (the slowest
 //! job alone), against ~6 s for `nosync` and ~2 s for `presync`; the downloads drawn overlapping.
