@@ -245,6 +245,21 @@ pub fn processes_with(var: &str, value: &str) -> Vec<u32> {
         .collect()
 }
 
+/// `bin --version` prints the program's own name and the version, one line, exit code 0.
+pub fn assert_version_names_program(bin: &str) {
+    let (out, err, code) = run(bin, &["--version"]);
+    assert_eq!(code, Some(0), "{bin} --version: {err}");
+    let version = out
+        .strip_prefix(&format!("{bin} "))
+        .and_then(|v| v.strip_suffix('\n'));
+    let semver =
+        |v: &str| v.split('.').count() == 3 && v.split('.').all(|n| n.parse::<u32>().is_ok());
+    assert!(
+        version.is_some_and(semver),
+        "{bin} --version printed {out:?}"
+    );
+}
+
 /// Runs `bin args…` with its stdout on `/dev/full` (every write fails: no space left on device),
 /// and asserts that it ends as Python does on an `OSError`: one `error:` line on stderr naming the
 /// failure, exit code 1, no panic or backtrace.
