@@ -27,7 +27,7 @@ use tokio::task::JoinSet;
 
 /// Async file I/O with tokio::fs.
 #[derive(Parser, Debug)]
-#[command(name = env!("CARGO_BIN_NAME"), version, long_about = None)]
+#[command(name = "async_files", version, long_about = None)]
 struct Args {
     /// Directory for the temporary files [default: the system's temporary directory]
     #[arg(long, value_name = "DIR")]

@@ -32,7 +32,7 @@ const CONSUMER: Style = AnsiColor::Cyan.on_default();
 
 /// Two producers and one consumer, concurrently on one thread.
 #[derive(Parser, Debug)]
-#[command(name = env!("CARGO_BIN_NAME"), version, long_about = None)]
+#[command(name = "async_program", version, long_about = None)]
 struct Args {
     #[command(flatten)]
     time: TimeScale,

@@ -39,7 +39,7 @@ const MAX_PAGE: usize = MAX_MB << 20;
 
 /// Downloads ten episode pages concurrently and prints their titles in order.
 #[derive(Parser, Debug)]
-#[command(name = env!("CARGO_BIN_NAME"), version, long_about = None)]
+#[command(name = "async_scrape", version, long_about = None)]
 struct Args {
     #[command(flatten)]
     net: Net,

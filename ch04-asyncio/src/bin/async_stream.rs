@@ -25,7 +25,7 @@ use futures::{Stream, StreamExt};
 
 /// Prints Fibonacci numbers from an endless async generator.
 #[derive(Parser, Debug)]
-#[command(name = env!("CARGO_BIN_NAME"), version, long_about = None)]
+#[command(name = "async_stream", version, long_about = None)]
 struct Args {
     #[command(flatten)]
     time: TimeScale,

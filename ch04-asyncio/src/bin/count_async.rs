@@ -20,7 +20,7 @@ use course_kit::cli::TimeScale;
 
 /// Three counters sharing one thread.
 #[derive(Parser, Debug)]
-#[command(name = env!("CARGO_BIN_NAME"), version, long_about = None)]
+#[command(name = "count_async", version, long_about = None)]
 struct Args {
     #[command(flatten)]
     time: TimeScale,

@@ -28,7 +28,7 @@ const APP: Style = Style::new();
 
 /// Lazy futures: create, await, spawn.
 #[derive(Parser, Debug)]
-#[command(name = env!("CARGO_BIN_NAME"), version, long_about = None)]
+#[command(name = "lazy_futures", version, long_about = None)]
 struct Args {
     #[command(flatten)]
     time: TimeScale,

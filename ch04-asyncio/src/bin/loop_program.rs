@@ -22,7 +22,7 @@ use tokio::sync::mpsc;
 
 /// Two producers and a consumer pass 500,000 items through a queue, yielding after each.
 #[derive(Parser, Debug)]
-#[command(name = env!("CARGO_BIN_NAME"), version, long_about = None)]
+#[command(name = "loop_program", version, long_about = None)]
 struct Args {
     /// How many queue actions (items) in all
     #[arg(long, value_name = "N", default_value_t = 500_000,

@@ -31,7 +31,7 @@ const COLOURS: [Style; 3] = [
 
 /// Three random-number tasks with different thresholds, gathered.
 #[derive(Parser, Debug)]
-#[command(name = env!("CARGO_BIN_NAME"), version, long_about = None)]
+#[command(name = "rand_async", version, long_about = None)]
 struct Args {
     #[command(flatten)]
     time: TimeScale,

@@ -16,7 +16,7 @@ use clap::Parser;
 
 /// Prints Fibonacci numbers from an endless generator.
 #[derive(Parser, Debug)]
-#[command(name = env!("CARGO_BIN_NAME"), version, long_about = None)]
+#[command(name = "simple_gen", version, long_about = None)]
 struct Args {}
 
 /// The generator's local variables, kept between calls to `next`.

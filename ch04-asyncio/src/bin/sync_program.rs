@@ -31,7 +31,7 @@ const CONSUMER: Style = AnsiColor::Cyan.on_default();
 
 /// One producer, then one consumer.
 #[derive(Parser, Debug)]
-#[command(name = env!("CARGO_BIN_NAME"), version, long_about = None)]
+#[command(name = "sync_program", version, long_about = None)]
 struct Args {
     #[command(flatten)]
     time: TimeScale,

@@ -38,7 +38,7 @@ const MAX_PAGE: usize = MAX_MB << 20;
 
 /// Downloads ten episode pages one at a time and prints their titles.
 #[derive(Parser, Debug)]
-#[command(name = env!("CARGO_BIN_NAME"), version, long_about = None)]
+#[command(name = "sync_scrape", version, long_about = None)]
 struct Args {
     #[command(flatten)]
     net: Net,

@@ -29,7 +29,7 @@ const TROUBLE: Style = AnsiColor::Yellow.on_default();
 
 /// gather versus a task group (JoinSet) when one task fails.
 #[derive(Parser, Debug)]
-#[command(name = env!("CARGO_BIN_NAME"), version, long_about = None)]
+#[command(name = "task_group", version, long_about = None)]
 struct Args {
     #[command(flatten)]
     time: TimeScale,

@@ -26,7 +26,7 @@ const TICK: Style = AnsiColor::Yellow.on_default();
 
 /// Blocking code inside async code: inline versus spawn_blocking.
 #[derive(Parser, Debug)]
-#[command(name = env!("CARGO_BIN_NAME"), version, long_about = None)]
+#[command(name = "to_thread", version, long_about = None)]
 struct Args {
     #[command(flatten)]
     time: TimeScale,

@@ -23,7 +23,7 @@ use course_kit::fmt::{secs, thousands};
 
 /// The do_math loop split across one thread per worker, timed.
 #[derive(Parser, Debug)]
-#[command(name = env!("CARGO_BIN_NAME"), version, long_about = None)]
+#[command(name = "compute_threaded", version, long_about = None)]
 struct Args {
     /// How many numbers to do the math on
     #[arg(long, value_name = "N", default_value_t = 30_000_000,

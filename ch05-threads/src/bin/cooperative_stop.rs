@@ -39,7 +39,7 @@ const PROMPT: Style = AnsiColor::Red.on_default();
 
 /// threaded_prod with workers that stop when asked; Enter or Ctrl-C cancels.
 #[derive(Parser, Debug)]
-#[command(name = env!("CARGO_BIN_NAME"), version, long_about = None)]
+#[command(name = "cooperative_stop", version, long_about = None)]
 struct Args {
     #[command(flatten)]
     time: TimeScale,

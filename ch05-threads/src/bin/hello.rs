@@ -22,7 +22,7 @@ use course_kit::cli::TimeScale;
 
 /// Four greeter threads; main waits at most 1 s for each, then leaves the rest behind.
 #[derive(Parser, Debug)]
-#[command(name = env!("CARGO_BIN_NAME"), version, long_about = None)]
+#[command(name = "hello", version, long_about = None)]
 struct Args {
     #[command(flatten)]
     time: TimeScale,

@@ -26,7 +26,7 @@ const CONSUMER: Style = AnsiColor::Cyan.on_default();
 
 /// Two producers then one consumer, in sequence.
 #[derive(Parser, Debug)]
-#[command(name = env!("CARGO_BIN_NAME"), version, long_about = None)]
+#[command(name = "sync_prod", version, long_about = None)]
 struct Args {
     #[command(flatten)]
     time: TimeScale,

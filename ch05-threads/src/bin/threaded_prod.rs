@@ -31,7 +31,7 @@ const PROMPT: Style = AnsiColor::Red.on_default(); // New
 
 /// Two producers and a consumer on three threads; press Enter to cancel.
 #[derive(Parser, Debug)]
-#[command(name = env!("CARGO_BIN_NAME"), version, long_about = None)]
+#[command(name = "threaded_prod", version, long_about = None)]
 struct Args {
     #[command(flatten)]
     time: TimeScale,

@@ -35,7 +35,7 @@ const GOOD: Style = AnsiColor::Green.on_default();
 
 /// Five threads of transfers, one lock per account, locks taken in transfer order (a deadlock).
 #[derive(Parser, Debug)]
-#[command(name = env!("CARGO_BIN_NAME"), version, long_about = None)]
+#[command(name = "deadlock", version, long_about = None)]
 struct Args {
     #[command(flatten)]
     seed: Seed,

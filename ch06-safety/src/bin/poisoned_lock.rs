@@ -32,7 +32,7 @@ const GOOD: Style = AnsiColor::Green.on_default();
 
 /// safe_bank with a worker that dies holding the lock.
 #[derive(Parser, Debug)]
-#[command(name = env!("CARGO_BIN_NAME"), version, long_about = None)]
+#[command(name = "poisoned_lock", version, long_about = None)]
 struct Args {
     #[command(flatten)]
     seed: Seed,

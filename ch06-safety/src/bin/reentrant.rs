@@ -38,7 +38,7 @@ const GOOD: Style = AnsiColor::Green.on_default();
 
 /// Lock vs RLock, answered for Rust.
 #[derive(Parser, Debug)]
-#[command(name = env!("CARGO_BIN_NAME"), version, long_about = None)]
+#[command(name = "reentrant", version, long_about = None)]
 struct Args {
     /// Lock/unlock pairs to time for each kind of mutex
     #[arg(long, value_name = "N", default_value_t = 1_000_000,

@@ -31,7 +31,7 @@ const GOOD: Style = AnsiColor::Green.on_default();
 
 /// Five threads of transfers under one global lock.
 #[derive(Parser, Debug)]
-#[command(name = env!("CARGO_BIN_NAME"), version, long_about = None)]
+#[command(name = "safe_bank", version, long_about = None)]
 struct Args {
     #[command(flatten)]
     seed: Seed,

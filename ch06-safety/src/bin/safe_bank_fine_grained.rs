@@ -31,7 +31,7 @@ const GOOD: Style = AnsiColor::Green.on_default();
 
 /// Five threads of transfers, one lock per account, locks taken in index order.
 #[derive(Parser, Debug)]
-#[command(name = env!("CARGO_BIN_NAME"), version, long_about = None)]
+#[command(name = "safe_bank_fine_grained", version, long_about = None)]
 struct Args {
     #[command(flatten)]
     seed: Seed,

@@ -30,7 +30,7 @@ const GOOD: Style = AnsiColor::Green.on_default();
 
 /// Five threads of transfers with no lock at all.
 #[derive(Parser, Debug)]
-#[command(name = env!("CARGO_BIN_NAME"), version, long_about = None)]
+#[command(name = "unsafe_bank", version, long_about = None)]
 struct Args {
     #[command(flatten)]
     seed: Seed,

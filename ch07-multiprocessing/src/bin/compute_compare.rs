@@ -36,7 +36,7 @@ const GOOD: Style = AnsiColor::Green.on_default();
 /// measured parallel capacity.
 #[derive(Parser, Debug)]
 // No bare `about`: it would show the crate's description; clap takes the doc comment above.
-#[command(name = env!("CARGO_BIN_NAME"), version, long_about = None)]
+#[command(name = "compute_compare", version, long_about = None)]
 struct Args {
     #[command(flatten)]
     workers: Workers,

@@ -23,7 +23,7 @@ use course_kit::fmt::{secs, thousands};
 
 /// The course's CPU-bound math, one slice per worker process of a pool.
 #[derive(Parser, Debug)]
-#[command(name = env!("CARGO_BIN_NAME"), version, long_about = None)]
+#[command(name = "compute_multiprocessing", version, long_about = None)]
 struct Args {
     #[command(flatten)]
     workers: Workers,

@@ -24,7 +24,7 @@ use course_kit::fmt;
 /// The same counter three ways: processes, threads, and processes that send their counts back.
 #[derive(Parser, Debug)]
 // No bare `about`: it would show the crate's description; clap takes the doc comment above.
-#[command(name = env!("CARGO_BIN_NAME"), version, long_about = None)]
+#[command(name = "shared_state", version, long_about = None)]
 struct Args {
     /// How many worker processes, and then threads, add to the counter
     #[arg(long, value_name = "N", default_value_t = 4,

@@ -38,7 +38,7 @@ const MAX_PAGE: u64 = 4 << 20;
 
 /// Get the titles of five sites on a process, thread or rayon pool.
 #[derive(Parser, Debug)]
-#[command(name = env!("CARGO_BIN_NAME"), version, long_about = None)]
+#[command(name = "program", version, long_about = None)]
 struct Args {
     /// Pages to get the titles of, instead of the course's five sites
     #[arg(value_name = "URL", value_parser = |s: &str| course_kit::cli::parse_http_url(s).map(|_| s.to_owned()), conflicts_with = "timeline")]

@@ -25,7 +25,7 @@ const BEAT: Duration = Duration::from_millis(10);
 
 /// Times how long a blocking job stalls the other tasks of a current-thread runtime.
 #[derive(Parser, Debug)]
-#[command(name = env!("CARGO_BIN_NAME"), version, long_about = None)]
+#[command(name = "blocking_stalls", version, long_about = None)]
 struct Args {
     #[command(flatten)]
     time: TimeScale,

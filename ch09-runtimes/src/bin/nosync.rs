@@ -30,7 +30,7 @@ const MAX_PAGE: usize = 4 << 20;
 
 /// Runs compute, downloads and waits in sequence (the baseline for presync and thesync).
 #[derive(Parser, Debug)]
-#[command(name = env!("CARGO_BIN_NAME"), version, long_about = None)]
+#[command(name = "nosync", version, long_about = None)]
 struct Args {
     #[command(flatten)]
     time: TimeScale,

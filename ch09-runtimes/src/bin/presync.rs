@@ -32,7 +32,7 @@ const MAX_PAGE: usize = 4 << 20;
 
 /// Runs the jobs as tasks on a single-threaded runtime, some of them still blocking.
 #[derive(Parser, Debug)]
-#[command(name = env!("CARGO_BIN_NAME"), version, long_about = None)]
+#[command(name = "presync", version, long_about = None)]
 struct Args {
     #[command(flatten)]
     time: TimeScale,

@@ -36,7 +36,7 @@ type Item = (u64, Instant);
 
 /// Two producers and a consumer on async-std (discontinued upstream; use smol).
 #[derive(Parser, Debug)]
-#[command(name = env!("CARGO_BIN_NAME"), version, long_about = None)]
+#[command(name = "prod_async_std", version, long_about = None)]
 struct Args {
     #[command(flatten)]
     time: TimeScale,

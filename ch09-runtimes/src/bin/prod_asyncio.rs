@@ -32,7 +32,7 @@ type Item = (u64, Instant);
 
 /// Two producers and a consumer on tokio's current-thread runtime.
 #[derive(Parser, Debug)]
-#[command(name = env!("CARGO_BIN_NAME"), version, long_about = None)]
+#[command(name = "prod_asyncio", version, long_about = None)]
 struct Args {
     #[command(flatten)]
     time: TimeScale,

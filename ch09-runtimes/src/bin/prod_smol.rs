@@ -33,7 +33,7 @@ type Item = (u64, Instant);
 
 /// Two producers and a consumer on smol's local executor.
 #[derive(Parser, Debug)]
-#[command(name = env!("CARGO_BIN_NAME"), version, long_about = None)]
+#[command(name = "prod_smol", version, long_about = None)]
 struct Args {
     #[command(flatten)]
     time: TimeScale,

@@ -35,7 +35,7 @@ type Item = (u64, Instant);
 
 /// Two producers and a consumer in a scope cancelled at a deadline (trio's nursery).
 #[derive(Parser, Debug)]
-#[command(name = env!("CARGO_BIN_NAME"), version, long_about = None)]
+#[command(name = "prod_trio", version, long_about = None)]
 struct Args {
     #[command(flatten)]
     time: TimeScale,

@@ -35,7 +35,7 @@ const BEST: Style = AnsiColor::Green.on_default();
 
 /// Times tokio, smol and async-std on the same workloads.
 #[derive(Parser, Debug)]
-#[command(name = env!("CARGO_BIN_NAME"), version, long_about = None)]
+#[command(name = "runtimes", version, long_about = None)]
 struct Args {
     #[command(flatten)]
     time: TimeScale,

@@ -33,7 +33,7 @@ const MAX_PAGE: usize = 4 << 20;
 
 /// Runs each job where it belongs: CPU pool, blocking thread, or async runtime.
 #[derive(Parser, Debug)]
-#[command(name = env!("CARGO_BIN_NAME"), version, long_about = None)]
+#[command(name = "thesync", version, long_about = None)]
 struct Args {
     #[command(flatten)]
     time: TimeScale,

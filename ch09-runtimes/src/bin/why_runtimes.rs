@@ -40,7 +40,7 @@ impl Pace {
 
 /// Six of asyncio's pain points, and how Rust's async runtimes answer each.
 #[derive(Parser, Debug)]
-#[command(name = env!("CARGO_BIN_NAME"), version, long_about = None)]
+#[command(name = "why_runtimes", version, long_about = None)]
 struct Args {
     #[command(flatten)]
     time: TimeScale,

@@ -25,7 +25,7 @@ use course_kit::cli::Workers;
 
 /// The course's loop in C (scalar or SIMD), one thread per worker: Cython's `nogil` in Rust.
 #[derive(Parser, Debug)]
-#[command(name = env!("CARGO_BIN_NAME"), version, long_about = None)]
+#[command(name = "compute_native", version, long_about = None)]
 struct Args {
     /// How many positions to compute (the course's Cython version used 3,000,000)
     #[arg(long, value_name = "N", default_value = "3000000",

@@ -23,7 +23,7 @@ use num_format::{Locale, ToFormattedString};
 
 /// The same C loop with its result kept and discarded: the compiler deletes the second.
 #[derive(Parser, Debug)]
-#[command(name = env!("CARGO_BIN_NAME"), version, long_about = None)]
+#[command(name = "discarded_loop", version, long_about = None)]
 struct Args {
     /// How many positions the kept loop computes (the discarded one also runs 1000x as many)
     #[arg(long, value_name = "N", default_value_t = 3_000_000,

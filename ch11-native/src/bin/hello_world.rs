@@ -13,7 +13,7 @@ use std::{ffi::CString, io::Write, process::ExitCode};
 use anyhow::{Context, ensure};
 
 #[derive(clap::Parser)]
-#[command(name = env!("CARGO_BIN_NAME"), version, about = "Greets you from C.", long_about = None)]
+#[command(name = "hello_world", version, about = "Greets you from C.", long_about = None)]
 struct Args;
 
 fn main() -> ExitCode {

@@ -28,7 +28,7 @@ use course_kit::timeline::{self, Rows, Span};
 
 /// Every C kernel against the Rust loop, best of several runs, every sum checked.
 #[derive(Parser, Debug)]
-#[command(name = env!("CARGO_BIN_NAME"), version, long_about = None)]
+#[command(name = "kernels", version, long_about = None)]
 struct Args {
     /// How many positions to compute (the course's Cython version used 3,000,000)
     #[arg(long, value_name = "N", default_value = "3000000",

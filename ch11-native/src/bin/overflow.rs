@@ -33,7 +33,7 @@ const WARN: Style = AnsiColor::Yellow.on_default().bold();
 /// The course's loop in i32 and in f32: watch them go wrong, then fix them.
 #[derive(Parser, Debug)]
 // No bare `about`: it would show the crate's description; clap takes the doc comment above.
-#[command(name = env!("CARGO_BIN_NAME"), version, long_about = None)]
+#[command(name = "overflow", version, long_about = None)]
 struct Args {
     /// How many positions (the course's Cython version used 3,000,000)
     #[arg(long, value_name = "N", default_value_t = 3_000_000,
