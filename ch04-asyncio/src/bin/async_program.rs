@@ -19,7 +19,6 @@ use std::time::{Duration, Instant};
 use anstyle::{AnsiColor, Style};
 use clap::Parser;
 use course_kit::cli::{Seed, TimeScale};
-use course_kit::fmt;
 use rand::Rng;
 use rand::rngs::StdRng;
 use tokio::runtime::Builder; // New
@@ -70,7 +69,7 @@ fn main() -> std::io::Result<()> {
     event_loop.block_on(final_task)?;
 
     let dt = t0.elapsed().as_secs_f64();
-    println!("App exiting, total time: {} sec.", fmt::secs(dt));
+    println!("App exiting, total time: {dt:.2} sec.");
     Ok(()) // New
 }
 

@@ -89,8 +89,8 @@ fn main() -> anyhow::Result<ExitCode> {
     // New: the event loop. One thread is enough: the time goes into waiting, not computing.
     let event_loop = Builder::new_current_thread().enable_all().build()?;
     let failed = event_loop.block_on(get_title_range(&client, &source.base(LIVE)))?; // New
-    let dt = t0.elapsed();
-    println!("Done in {:.2} sec.", dt.as_secs_f64());
+    let dt = t0.elapsed().as_secs_f64();
+    println!("Done in {dt:.2} sec.");
 
     source.draw_timeline(args.timeline.timeline);
     Ok(ExitCode::from(u8::from(failed > 0))) // 1 when a page failed

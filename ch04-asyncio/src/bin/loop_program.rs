@@ -54,8 +54,8 @@ fn main() -> std::io::Result<()> {
     let final_task = async { tokio::try_join!(task1, task2, task3) };
     event_loop.block_on(final_task)?; // Err only if a task panicked
 
-    let dt = t0.elapsed();
-    println!("App exiting, total time: {:.3} sec.", dt.as_secs_f64());
+    let dt = t0.elapsed().as_secs_f64();
+    println!("App exiting, total time: {dt:.3} sec.");
     Ok(())
 }
 

@@ -55,8 +55,8 @@ fn main() {
     let final_task = async { futures::join!(task1, task2, task3) };
     smol::block_on(event_loop.run(final_task)); // New: drive the executor until all are done
 
-    let dt = t0.elapsed();
-    println!("App exiting, total time: {:.3} sec.", dt.as_secs_f64());
+    let dt = t0.elapsed().as_secs_f64();
+    println!("App exiting, total time: {dt:.3} sec.");
 }
 
 async fn generate_data(num: u64, data: mpsc::UnboundedSender<(u64, Instant)>) {

@@ -20,7 +20,6 @@ use std::time::{Duration, Instant};
 use anstyle::{AnsiColor, Style};
 use clap::Parser;
 use course_kit::cli::{Seed, TimeScale};
-use course_kit::fmt;
 use rand::Rng;
 use rand::rngs::StdRng;
 
@@ -59,7 +58,7 @@ fn main() {
     process_data(args.items, &mut data, second);
 
     let dt = t0.elapsed().as_secs_f64();
-    println!("App exiting, total time: {} sec.", fmt::secs(dt));
+    println!("App exiting, total time: {dt:.2} sec.");
 }
 
 /// Makes `num` items, pausing 0.5–1.5 `second`s after each.

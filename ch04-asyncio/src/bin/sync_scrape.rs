@@ -81,8 +81,8 @@ fn main() -> anyhow::Result<ExitCode> {
 
     let t0 = Instant::now();
     let failed = get_title_range(&client, &source.base(LIVE));
-    let dt = t0.elapsed();
-    println!("Done in {:.2} sec.", dt.as_secs_f64());
+    let dt = t0.elapsed().as_secs_f64();
+    println!("Done in {dt:.2} sec.");
 
     source.draw_timeline(args.timeline.timeline);
     Ok(ExitCode::from(u8::from(failed > 0))) // 1 when a page failed

@@ -16,7 +16,7 @@
 use std::time::Instant;
 
 use clap::Parser;
-use course_kit::fmt::{secs, thousands};
+use course_kit::fmt::thousands;
 
 /// The do_math loop on one thread, timed.
 #[derive(Parser, Debug)]
@@ -39,7 +39,7 @@ fn main() {
     let sum = do_math(0, num);
 
     let dt = t0.elapsed().as_secs_f64();
-    println!("Done in {} sec.", secs(dt));
+    println!("Done in {dt:.2} sec.");
     println!("Sum of the square roots: {}", thousands(sum as u64));
 }
 

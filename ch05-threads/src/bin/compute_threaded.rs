@@ -19,7 +19,7 @@ use std::time::Instant;
 
 use clap::Parser;
 use course_kit::cli::Workers;
-use course_kit::fmt::{secs, thousands};
+use course_kit::fmt::thousands;
 
 /// The do_math loop split across one thread per worker, timed.
 #[derive(Parser, Debug)]
@@ -60,8 +60,8 @@ fn main() {
 
     let dt = t0.elapsed().as_secs_f64();
     match one_thread {
-        None => println!("Done in {} sec.", secs(dt)),
-        Some(one) => println!("Done in {} sec. (factor: {}x)", secs(dt), secs(one / dt)), // New
+        None => println!("Done in {dt:.2} sec."),
+        Some(one) => println!("Done in {dt:.2} sec. (factor: {:.2}x)", one / dt), // New
     }
     if one_thread.is_some_and(|one| one < dt) {
         println!("(A factor below 1: other programs were busy on the cores; run it when idle.)"); // New

@@ -27,7 +27,7 @@ use anstyle::{AnsiColor, Style};
 use anyhow::{Context, bail};
 use clap::Parser;
 use course_kit::cli::{Seed, TimeScale};
-use course_kit::{fmt, interrupt};
+use course_kit::interrupt;
 use rand::Rng;
 
 /// The course's colour for producers (colorama's `Fore.YELLOW`).
@@ -107,10 +107,8 @@ fn run(args: Args, ctrl_c: &AtomicBool) -> anyhow::Result<ExitCode> {
         panicked |= worker.join().is_err();
     }
 
-    println!(
-        "App exiting, total time: {} sec.",
-        fmt::secs(t0.elapsed().as_secs_f64())
-    );
+    let dt = t0.elapsed().as_secs_f64();
+    println!("App exiting, total time: {dt:.2} sec.");
     if panicked {
         // The panic message itself was printed by the thread as it panicked.
         bail!("a worker thread panicked, so the others were told to stop");

@@ -56,10 +56,7 @@ fn main() {
     process_data(2 * items, &mut data, second);
 
     let dt = t0.elapsed().as_secs_f64();
-    println!(
-        "App exiting, total time: {} sec.",
-        course_kit::fmt::secs(dt)
-    );
+    println!("App exiting, total time: {dt:.2} sec.");
 }
 
 fn generate_data(num: u64, data: &mut VecDeque<Item>, rng: &mut impl Rng, second: Duration) {

@@ -75,10 +75,7 @@ fn main() {
     }
 
     let dt = t0.elapsed().as_secs_f64();
-    println!(
-        "App exiting, total time: {} sec.",
-        course_kit::fmt::secs(dt)
-    );
+    println!("App exiting, total time: {dt:.2} sec.");
 } // New: returning from main ends the process, and any thread still running with it.
 
 /// New: the course's fourth thread: it ends when a line is read, which means "cancel".

@@ -26,7 +26,7 @@ use ch06_safety::lock_graph::{Cycle, Halt, LockGraph, Watched}; // New: the dead
 use clap::Parser;
 use clap::error::ErrorKind;
 use course_kit::cli::Seed;
-use course_kit::{fmt, process};
+use course_kit::process;
 use num_format::{Locale, ToFormattedString};
 use rand::Rng;
 
@@ -105,7 +105,7 @@ fn main() -> ExitCode {
         // `scope` would re-raise it.
         workers.into_iter().map(|worker| worker.join()).collect()
     });
-    let dt = fmt::secs(t0.elapsed().as_secs_f64());
+    let dt = t0.elapsed().as_secs_f64();
 
     // New: explain every worker that did not finish.
     let (mut failed, mut poisoned, mut deadlocks) = (false, 0, 0);
@@ -142,9 +142,9 @@ fn main() -> ExitCode {
         );
     }
     if failed {
-        println!("Transfers stopped ({dt}) sec");
+        println!("Transfers stopped ({dt:.2}) sec");
     } else {
-        println!("Transfers complete ({dt}) sec");
+        println!("Transfers complete ({dt:.2}) sec");
     }
     // Every worker has stopped, so no money is in flight.
     let consistent = match validate_bank(&accounts, graph.watch(0), total, false) {

@@ -113,7 +113,7 @@ fn main() -> ExitCode {
     }
 
     let verb = if failed { "stopped" } else { "complete" }; // New
-    println!("Transfers {verb} ({}) sec", course_kit::fmt::secs(dt));
+    println!("Transfers {verb} ({dt:.2}) sec");
     if validate_bank(&accounts, total, false).is_err() {
         // New: a poisoned lock still holds the data; `into_inner` hands it over anyway.
         println!("Counting the money anyway (PoisonError::into_inner), to see the damage:");

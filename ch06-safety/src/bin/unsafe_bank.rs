@@ -69,7 +69,7 @@ fn main() {
     }); // `scope` joins every job before it returns.
     let dt = t0.elapsed().as_secs_f64();
 
-    println!("Transfers complete ({}) sec", course_kit::fmt::secs(dt));
+    println!("Transfers complete ({dt:.2}) sec");
     validate_bank(&accounts, total, false);
 }
 

@@ -19,7 +19,7 @@ use std::time::Instant;
 
 use clap::Parser;
 use course_kit::cli::Workers;
-use course_kit::fmt::{secs, thousands};
+use course_kit::fmt::thousands;
 
 /// The course's CPU-bound math, one slice per worker process of a pool.
 #[derive(Parser, Debug)]
@@ -73,8 +73,8 @@ fn main() -> ExitCode {
 
     let dt = t0.elapsed().as_secs_f64();
     match one_thread {
-        None => println!("Done in {} sec.", secs(dt)),
-        Some(one) => println!("Done in {} sec. (factor: {}x)", secs(dt), secs(one / dt)),
+        None => println!("Done in {dt:.2} sec."),
+        Some(one) => println!("Done in {dt:.2} sec. (factor: {:.2}x)", one / dt),
     }
     if one_thread.is_some_and(|one| one < dt) {
         println!("(A factor below 1: starting the processes cost more, or the cores were busy.)");
@@ -117,6 +117,6 @@ fn time_one_thread(num: u64) -> f64 {
     let t0 = Instant::now();
     std::hint::black_box(do_math(0.0, num as f64)); // a result nobody reads lets the loop go
     let one = t0.elapsed().as_secs_f64();
-    println!("One thread first, for the factor: {} sec.", secs(one));
+    println!("One thread first, for the factor: {one:.2} sec.");
     one
 }
