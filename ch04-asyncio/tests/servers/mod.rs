@@ -22,12 +22,12 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 /// What a test gets when `server`'s binaries are not found: `None` and one line on stderr
 /// (written past libtest's capture, so it shows in a passing run), or, in CI, a panic.
 pub fn missing<T>(test: &str, server: &str, install: &str) -> Option<T> {
-    let why = format!("{test}: skipped, {server} is not installed ({install})");
+    let missing = format!("{server} is not installed ({install})");
     if std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false" && v != "0") {
-        panic!("{why}; CI must run it");
+        panic!("{test}: {missing}; CI must run this test");
     }
     // `eprintln!` would be captured with the passing test's output and never shown.
-    let _ = writeln!(std::io::stderr(), "{why}");
+    let _ = writeln!(std::io::stderr(), "{test}: skipped, {missing}");
     None
 }
 
