@@ -5,7 +5,7 @@
 //!
 //! Run: `cargo run -p ch04-asyncio --bin async_redis -- --redis-url redis://127.0.0.1:6379`
 //!
-//! Copy: `cargo add tokio redis anstream anstyle --features tokio/rt-multi-thread,tokio/macros,tokio/time,redis/tokio-comp`
+//! Copy: `cargo add tokio redis rand@0.9 anstream anstyle --features tokio/rt-multi-thread,tokio/macros,tokio/time,redis/tokio-comp`
 //!
 //! Expect: `async_program`'s lines (` -- generated item`, ` +++ Processed value` aged well under a
 //! second, ~20 s in all); then 100 tasks × 100 GETs on one connection, then on 100 connections.
