@@ -49,7 +49,7 @@ struct Args {
     time: TimeScale,
     #[command(flatten)]
     seed: Seed,
-    /// The server, as redis://[:PASSWORD@]HOST:PORT[/DB]
+    /// The server, as redis://HOST:PORT, or redis://:PASSWORD@HOST:PORT
     #[arg(long, value_name = "URL", env = "REDIS_URL", hide_env_values = true,
           default_value = "redis://127.0.0.1:6379", value_parser = parse_redis_url)]
     redis_url: Client,
