@@ -8,7 +8,8 @@
 //!   clients running the same one-line script.
 //! - Redis: SET, then GET, from 1, 10 and 100 tasks on one multiplexed connection, against
 //!   `redis-benchmark -t set,get` with as many clients (each its own connection, one command in
-//!   flight at a time).
+//!   flight at a time), and with one connection and as many commands in flight (`-P`).
+//! - One task again on tokio's current-thread runtime, next to the same C client figure.
 //!
 //! Client and server share the machine's cores, so the C client's rate is the server's own limit
 //! here; the Rust column is read against it.
@@ -37,6 +38,12 @@ fn main() {
         );
     }
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
+    // One task on a runtime of one thread: its queries never hop between threads on their way
+    // through the driver's connection task.
+    let one_thread = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
     println!(
         "CPU: {}, {} CPUs; load average before: {}",
         cpu_model(),
@@ -44,39 +51,58 @@ fn main() {
         load_average()
     );
     println!();
-    println!("| server, what | tasks = C clients | Rust (tokio) | C client | Rust ÷ C |");
-    println!("|---|---|---|---|---|");
+    println!(
+        "| server, what | tasks = C clients | Rust (tokio) | C client | Rust ÷ C | C, one connection, N in flight |"
+    );
+    println!("|---|---|---|---|---|---|");
 
     if let Some(pg) = Postgres::start("bench servers", 250) {
         let script = tempfile::NamedTempFile::new().expect("a temporary file");
         std::fs::write(script.path(), "SELECT 1;\n").expect("the pgbench script");
+        let what = "PostgreSQL, `SELECT 1` q/s";
         for n in CONCURRENCY {
             let rust = runtime.block_on(postgres_select_1(&pg.url(), n));
             let c = pgbench(&pg, script.path(), n);
-            row("PostgreSQL, `SELECT 1` q/s", n, rust, c);
+            row(what, &n.to_string(), rust, c, None);
         }
+        let rust = one_thread.block_on(postgres_select_1(&pg.url(), 1));
+        let c = pgbench(&pg, script.path(), 1);
+        row(what, "1, current-thread runtime", rust, c, None);
     }
     if let Some(server) = Redis::start("bench servers", None) {
-        let c = CONCURRENCY.map(|n| redis_benchmark(server.port(), n));
-        for (i, n) in CONCURRENCY.into_iter().enumerate() {
-            let rust = runtime.block_on(redis_ops(&server.url(), n, false));
-            row("Redis, SET ops/s", n, rust, c[i].0);
-        }
-        for (i, n) in CONCURRENCY.into_iter().enumerate() {
-            let rust = runtime.block_on(redis_ops(&server.url(), n, true));
-            row("Redis, GET ops/s", n, rust, c[i].1);
+        // redis-benchmark with N connections, and with one connection and N commands in flight
+        // (`-P N`), the shape of N tasks on one multiplexed connection.
+        let c = CONCURRENCY.map(|n| redis_benchmark(server.port(), n, 1));
+        let pipelined = CONCURRENCY.map(|n| redis_benchmark(server.port(), 1, n));
+        for (get, what) in [(false, "Redis, SET ops/s"), (true, "Redis, GET ops/s")] {
+            let pick = |(set, got): (f64, f64)| if get { got } else { set };
+            for (i, n) in CONCURRENCY.into_iter().enumerate() {
+                let rust = runtime.block_on(redis_ops(&server.url(), n, get));
+                row(
+                    what,
+                    &n.to_string(),
+                    rust,
+                    pick(c[i]),
+                    Some(pick(pipelined[i])),
+                );
+            }
+            let rust = one_thread.block_on(redis_ops(&server.url(), 1, get));
+            row(what, "1, current-thread runtime", rust, pick(c[0]), None);
         }
     }
     println!();
     println!("load average after: {}", load_average());
 }
 
-fn row(what: &str, n: usize, rust: f64, c: f64) {
-    let (r, cs) = (
-        course_kit::fmt::thousands(rust as u64),
-        course_kit::fmt::thousands(c as u64),
+fn row(what: &str, tasks: &str, rust: f64, c: f64, pipelined: Option<f64>) {
+    let rate = |r: f64| course_kit::fmt::thousands(r as u64);
+    let pipelined = pipelined.map_or_else(|| "—".to_string(), rate);
+    let ratio = 100.0 * rust / c;
+    println!(
+        "| {what} | {tasks} | {} | {} | {ratio:.0} % | {pipelined} |",
+        rate(rust),
+        rate(c)
     );
-    println!("| {what} | {n} | {r} | {cs} | {:.0} % |", 100.0 * rust / c);
 }
 
 /// `SELECT 1` per second from `tasks` tasks, each borrowing one of `tasks` pooled connections per
@@ -189,20 +215,18 @@ async fn redis_ops(url: &str, tasks: usize, get: bool) -> f64 {
     done as f64 / t0.elapsed().as_secs_f64()
 }
 
-/// redis-benchmark's (SET, GET) requests per second with `clients` connections and 3-byte values.
-fn redis_benchmark(port: u16, clients: usize) -> (f64, f64) {
-    let requests = if clients == 1 { 50_000 } else { 200_000 };
+/// redis-benchmark's (SET, GET) requests per second with `clients` connections, each with
+/// `pipeline` commands in flight, and 3-byte values.
+fn redis_benchmark(port: u16, clients: usize, pipeline: usize) -> (f64, f64) {
+    let requests = if clients * pipeline == 1 {
+        100_000
+    } else {
+        400_000
+    };
     let out = Command::new("redis-benchmark")
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-            "-t",
-            "set,get",
-            "--csv",
-        ])
-        .args(["-c", &clients.to_string(), "-n", &requests.to_string()])
+        .args(["-h", "127.0.0.1", "-p", &port.to_string()])
+        .args(["-t", "set,get", "--csv", "-n", &requests.to_string()])
+        .args(["-c", &clients.to_string(), "-P", &pipeline.to_string()])
         .output()
         .expect("redis-benchmark runs (it comes with redis-server)");
     let text = String::from_utf8_lossy(&out.stdout);
