@@ -147,3 +147,12 @@ fn bad_flags_exit_2() {
         ],
     );
 }
+
+#[test]
+fn a_closed_output_pipe_ends_it_quietly() {
+    let Some(pg) = Postgres::start("a_closed_output_pipe_ends_it_quietly", 20) else {
+        return;
+    };
+    let args = ["--time-scale", "0.01", "--database-url", &pg.url()];
+    course_kit::testing::assert_quiet_on_broken_pipe(BIN, &args);
+}

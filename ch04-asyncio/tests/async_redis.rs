@@ -182,3 +182,12 @@ fn bad_flags_exit_2() {
         ],
     );
 }
+
+#[test]
+fn a_closed_output_pipe_ends_it_quietly() {
+    let Some(server) = Redis::start("a_closed_output_pipe_ends_it_quietly", None) else {
+        return;
+    };
+    let args = ["--time-scale", "0.01", "--redis-url", &server.url()];
+    course_kit::testing::assert_quiet_on_broken_pipe(BIN, &args);
+}
