@@ -122,9 +122,10 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
         t0,
     )?;
 
-    too_small_pool(config, s, timeout)
-        .await
-        .map_err(anyhow::Error::from_boxed)?;
+    let Ok(shown) = tokio::time::timeout(limit, too_small_pool(config, s, timeout)).await else {
+        bail!("no answer from the server in {:.1} s", limit.as_secs_f64());
+    };
+    shown.map_err(anyhow::Error::from_boxed)?;
     Ok(ExitCode::SUCCESS)
 }
 
