@@ -167,6 +167,29 @@ fn a_server_killed_mid_run_fails_the_items_in_flight() {
 }
 
 #[test]
+fn a_server_that_stops_answering_fails_within_the_timeout() {
+    let test = "a_server_that_stops_answering_fails_within_the_timeout";
+    let Some(mut server) = Redis::start(test, None) else {
+        return;
+    };
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_async_redis"));
+    cmd.args(["--time-scale", "0.1", "--items", "20", "--timeout", "1"])
+        .args(["--redis-url", &server.url()]);
+    let mut started =
+        course_kit::testing::spawn_until(&mut cmd, |out| out.contains("Processed value 4 "));
+    let t0 = Instant::now();
+    server.freeze();
+    let status = common::wait_at_most(&mut started.child, Duration::from_secs(10));
+    let err = started.err.join().unwrap();
+    // The producers' pushes wait 1 s for an answer, the consumer's pop 1 s past its own 1 s.
+    assert_eq!(status, Some(1), "exit 1: {err}");
+    assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
+    assert_eq!(err.matches(": not queued: ").count(), 2, "{err}");
+    assert_eq!(err.matches(": not received: ").count(), 1, "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
 fn bad_flags_exit_2() {
     common::assert_bad_flags(
         BIN,

@@ -61,6 +61,13 @@ impl Redis {
         self.port
     }
 
+    /// Stops the server without closing its sockets (SIGSTOP), as a hung machine would: it
+    /// accepts nothing and answers nothing. Dropping it still kills it.
+    pub fn freeze(&mut self) {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-s", "STOP", &pid]).status();
+    }
+
     /// Kills the server, as a crash would.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
