@@ -164,6 +164,7 @@ async fn generate_data(
         // The list holds strings and crosses processes, so the item carries its time as seconds
         // since the epoch (an `Instant` means nothing outside this process).
         let payload = format!("{item} {}", now());
+        // asyncio: `await data.put((item, datetime.datetime.now()))`; RPUSH appends to the list.
         if let Err(e) = redis.rpush(QUEUE, payload).await {
             return Err(format!("item {idx}: not queued: {e}"));
         }
