@@ -13,6 +13,8 @@
 //! - `count_async`, `rand_async`, `lazy_futures`, `task_group`, `to_thread`, `async_files`: the
 //!   learner notes' concepts (gather, lazy futures, task groups versus gather, blocking calls,
 //!   file I/O).
+//! - `async_postgres`, `async_redis`: the course's "other async-enabled libraries" on real servers:
+//!   connections, pools and multiplexing with PostgreSQL and Redis.
 //!
 //! Every program takes `--help`. The speed figures come from `cargo bench -p ch04-asyncio --bench
-//! ch04`.
+//! ch04`, and for the servers from `--bench servers`.
