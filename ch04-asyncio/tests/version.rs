@@ -10,6 +10,8 @@ fn version_names_the_program() {
         "count_async",
         "lazy_futures",
         "loop_program",
+        "async_postgres",
+        "async_redis",
         "loop_program_uv",
         "rand_async",
         "simple_gen",

@@ -31,7 +31,7 @@ const GET_A_SERVER: &str = "start one (`sudo apt-get install postgresql`, or `do
 
 /// The same queries on one connection, on one connection shared by tasks, and over a pool.
 #[derive(Parser, Debug)]
-#[command(version, long_about = None)]
+#[command(name = "async_postgres", version, long_about = None)]
 struct Args {
     #[command(flatten)]
     time: TimeScale,

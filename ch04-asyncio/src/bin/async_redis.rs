@@ -43,7 +43,7 @@ const GET_A_SERVER: &str =
 
 /// Producers and a consumer through a Redis list; one connection shared by many tasks.
 #[derive(Parser, Debug)]
-#[command(version, long_about = None)]
+#[command(name = "async_redis", version, long_about = None)]
 struct Args {
     #[command(flatten)]
     time: TimeScale,
