@@ -344,11 +344,11 @@ fn help_opens_with_each_servers_own_about_and_names_the_thread_models() {
     for (bin, about) in [
         (
             "cityscape_api",
-            "The course's city API (Flask's twin): blocking views, a thread per connection or a fixed pool",
+            "The course's city API (Flask's twin): blocking views, a thread per connection or a fixed pool, in one process or N",
         ),
         (
             "acityscape_api",
-            "The course's city API (Quart's twin): async views, axum on tokio",
+            "The course's city API (Quart's twin): async views, axum on tokio, in one process or N",
         ),
     ] {
         let (out, err, code) = run(bin, &["--help"]);
@@ -357,12 +357,24 @@ fn help_opens_with_each_servers_own_about_and_names_the_thread_models() {
     }
     let (help, _, _) = run("cityscape_api", &["--help"]);
     for words in [
-        "--workers <N>",
-        "as Gunicorn's sync",
+        "--threads <N>",
+        "as Gunicorn's `--threads N`",
         "a thread per connection, as Flask's development server, which the course runs",
         "--max-threads <N>",
     ] {
         assert!(help.contains(words), "{words}:\n{help}");
+    }
+    // Which Python server each mode matches.
+    for bin in SERVERS {
+        let (help, _, _) = run(bin, &["--help"]);
+        let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+        for words in [
+            "--processes <N> N worker processes on one listening socket",
+            "Gunicorn's `-w N`, Uvicorn's and Hypercorn's `--workers N`",
+            "[default: one process, as `flask run` or `hypercorn app:app`",
+        ] {
+            assert!(help.contains(words), "{bin}: {words}:\n{help}");
+        }
     }
 }
 
@@ -409,8 +421,23 @@ fn bad_flags_exit_2() {
             &["--workers", "two"],
             &["--max-threads", "0"],
             &["--workers", "2", "--max-threads", "3"],
+            &["--threads", "0"],
+            &["--threads", "2", "--max-threads", "3"],
         ],
     );
+    for bin in SERVERS {
+        assert_bad_flags(
+            bin,
+            &[
+                &["--processes", "0"],
+                &["--processes", "257"],
+                &["--processes", "100000"],
+                &["--processes", "-2"],
+                &["--processes", "two"],
+                &["--processes"],
+            ],
+        );
+    }
     assert_bad_flags("acityscape_api", &[&["--workers", "4"]]);
 }
 

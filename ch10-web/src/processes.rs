@@ -1,0 +1,311 @@
+//! `--processes N`: Gunicorn's model in the small. A master (Gunicorn's arbiter) binds the
+//! listening socket once and runs N workers, each a fresh run of this same program that inherits
+//! the socket as its descriptor 3 (systemd's `LISTEN_FDS` protocol) and serves the app exactly as
+//! one process does. The kernel hands each new connection to one worker waiting in `accept()`.
+//!
+//! Why not `fork()`, as Gunicorn does: a forked child of a threaded process (a tokio runtime, a
+//! thread pool) holds one thread and whatever locks the others held; re-executing the program is
+//! what is safe, and costs each worker its own start (Gunicorn without `--preload`).
+//!
+//! The master replaces a worker that dies, stops them all on SIGINT or SIGTERM (each finishes
+//! what it has in flight), and on SIGHUP starts N new workers before it stops the old ones. A
+//! worker notices its master's death by its stdin, a pipe from the master, reaching its end.
+
+use std::collections::BTreeMap;
+use std::io::{self, Read as _};
+use std::os::fd::OwnedFd;
+use std::process::{ExitCode, ExitStatus, Stdio};
+use std::thread;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use command_fds::{CommandFdExt, FdMapping};
+use nix::sys::signal::{self, Signal};
+use nix::unistd::Pid;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::signal::unix::{SignalKind, signal as on};
+use tokio::sync::mpsc;
+
+use crate::{Flags, GRACE, Stop};
+
+/// The most `--processes`: more is a typo (Gunicorn suggests 2 × cores + 1).
+pub const MAX_PROCESSES: u16 = 256;
+
+/// Set in a worker's environment: its number, which also tells it that it is a worker.
+const WORKER: &str = "CH10_WORKER";
+/// The descriptor a worker finds the listening socket at: `SD_LISTEN_FDS_START`.
+const LISTEN_FD: i32 = 3;
+/// How long the master waits for its workers beyond their own grace period, before SIGKILL.
+const MARGIN: Duration = Duration::from_secs(2);
+
+/// This process's worker number, if it is a worker.
+pub fn worker_id() -> Option<u32> {
+    std::env::var(WORKER).ok()?.parse().ok()
+}
+
+/// In a worker, the listening socket its master handed it.
+pub(crate) fn inherited_listener() -> anyhow::Result<Option<std::net::TcpListener>> {
+    if worker_id().is_none() {
+        return Ok(None);
+    }
+    let listener = listenfd::ListenFd::from_env()
+        .take_tcp_listener(0)
+        .context("a worker found no listening socket from its master")?;
+    Ok(Some(listener.context(
+        "a worker found no listening socket from its master",
+    )?))
+}
+
+/// In a worker: SIGTERM to itself once its master is gone (its stdin, the master's pipe, ends),
+/// so that it finishes what it has in flight and exits, never an orphan. Call it once the
+/// SIGTERM handler is installed.
+pub(crate) fn watch_master() {
+    if worker_id().is_none() {
+        return;
+    }
+    thread::spawn(|| {
+        let mut sink = [0; 64];
+        while !matches!(io::stdin().read(&mut sink), Ok(0) | Err(_)) {}
+        let _ = signal::raise(Signal::SIGTERM);
+    });
+}
+
+/// Gunicorn's arbiter: binds the socket, runs and watches the workers. It never builds the app.
+#[derive(Debug)]
+pub struct Master {
+    flags: Flags,
+    processes: u16,
+}
+
+/// What the master learns from its workers.
+enum Event {
+    /// The worker printed its readiness line: it accepts connections.
+    Ready(u32),
+    /// The worker's `Served N requests.`
+    Served(u32, u64),
+    Exited(u32, io::Result<ExitStatus>),
+}
+
+/// A worker, as its master sees it.
+struct Worker {
+    pid: Pid,
+    /// The master's end of the worker's stdin: dropped with the master, it tells the worker.
+    _stdin: Option<tokio::process::ChildStdin>,
+    /// Reloads start a new generation; the older ones stop once the new one serves.
+    generation: u32,
+    ready: bool,
+    stopping: bool,
+    served: Option<u64>,
+}
+
+impl Master {
+    /// The master, with `--processes N`; `None` in one process, or in a worker (whose
+    /// command line is its master's).
+    pub fn new(flags: &Flags) -> Option<Master> {
+        let processes = flags.processes?;
+        worker_id().is_none().then(|| Master {
+            flags: flags.clone(),
+            processes,
+        })
+    }
+
+    /// Runs the workers until SIGINT or SIGTERM (exit 130 or 143), or until one fails to start (1).
+    pub fn run(self) -> anyhow::Result<ExitCode> {
+        // One thread is all the master needs: it waits on signals, pipes and children.
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(self.arbiter())
+    }
+
+    async fn arbiter(self) -> anyhow::Result<ExitCode> {
+        let (mut interrupt, mut terminate, mut hangup) = (
+            on(SignalKind::interrupt())?,
+            on(SignalKind::terminate())?,
+            on(SignalKind::hangup())?,
+        );
+        let listener = crate::bind(&self.flags)?;
+        let addr = listener.local_addr()?;
+        let me = std::process::id();
+        println!(
+            " * Master {me} (Gunicorn's arbiter): {} worker processes sharing one listening socket",
+            self.processes
+        );
+        let (events, mut inbox) = mpsc::unbounded_channel();
+        let mut workers = BTreeMap::new();
+        let mut done: Vec<(u32, Pid, Option<u64>)> = Vec::new();
+        let (mut next, mut generation, mut announced) = (1, 0, false);
+        for _ in 0..self.processes {
+            workers.insert(next, spawn(next, generation, &listener, &events)?);
+            next += 1;
+        }
+        let mut stop: Option<Stop> = None;
+        let mut failed = false;
+        // Once stopping: when the workers' time is up.
+        let mut deadline: Option<tokio::time::Instant> = None;
+        loop {
+            if stop.is_some() && workers.is_empty() {
+                break;
+            }
+            let quit = tokio::select! {
+                _ = interrupt.recv(), if stop.is_none() => Some(Stop::Interrupt),
+                _ = terminate.recv(), if stop.is_none() => Some(Stop::Terminate),
+                _ = hangup.recv(), if stop.is_none() => {
+                    generation += 1;
+                    println!(" * SIGHUP: starting {} new workers; the old ones stop once they serve", self.processes);
+                    for _ in 0..self.processes {
+                        workers.insert(next, spawn(next, generation, &listener, &events)?);
+                        next += 1;
+                    }
+                    None
+                }
+                () = tokio::time::sleep_until(deadline.unwrap_or_else(tokio::time::Instant::now)), if deadline.is_some() => {
+                    for (id, worker) in &workers {
+                        eprintln!("[master] worker {id} (pid {}) did not stop in time: SIGKILL", worker.pid);
+                        let _ = signal::kill(worker.pid, Signal::SIGKILL);
+                    }
+                    deadline = None;
+                    None
+                }
+                Some(event) = inbox.recv() => match event {
+                    Event::Ready(id) => {
+                        if let Some(worker) = workers.get_mut(&id) {
+                            worker.ready = true;
+                        }
+                        let current = workers.values().filter(|w| w.generation == generation);
+                        if current.clone().all(|w| w.ready) && stop.is_none() {
+                            if !announced {
+                                announced = true;
+                                println!(" * Running on http://{addr}");
+                                println!(" * Press Ctrl-C to quit (kill -HUP {me} reloads the workers)");
+                            }
+                            // Gunicorn's reload: the new generation accepts, so the old one may go.
+                            for worker in workers.values_mut().filter(|w| w.generation < generation && !w.stopping) {
+                                worker.stopping = true;
+                                let _ = signal::kill(worker.pid, Signal::SIGTERM);
+                            }
+                        }
+                        None
+                    }
+                    Event::Served(id, count) => {
+                        if let Some(worker) = workers.get_mut(&id) {
+                            worker.served = Some(count);
+                        }
+                        None
+                    }
+                    Event::Exited(id, status) => {
+                        let Some(worker) = workers.remove(&id) else { unreachable!("worker {id} exited twice") };
+                        done.push((id, worker.pid, worker.served));
+                        let status = status.map_or_else(|err| err.to_string(), |s| s.to_string());
+                        if stop.is_some() || worker.stopping {
+                            None
+                        } else if !worker.ready {
+                            // Replacing it would fail the same way, forever: Gunicorn halts too.
+                            eprintln!("[master] worker {id} (pid {}) exited before serving ({status}): stopping", worker.pid);
+                            failed = true;
+                            Some(Stop::Terminate)
+                        } else {
+                            eprintln!("[master] worker {id} (pid {}) died ({status}): starting worker {next}", worker.pid);
+                            workers.insert(next, spawn(next, worker.generation, &listener, &events)?);
+                            next += 1;
+                            None
+                        }
+                    }
+                },
+            };
+            if let Some(quit) = quit {
+                stop = Some(quit);
+                let sent = match quit {
+                    Stop::Interrupt => Signal::SIGINT,
+                    Stop::Terminate => Signal::SIGTERM,
+                };
+                for worker in workers.values_mut() {
+                    worker.stopping = true;
+                    let _ = signal::kill(worker.pid, sent);
+                }
+                deadline = Some(tokio::time::Instant::now() + GRACE + MARGIN);
+            }
+        }
+        if failed {
+            return Ok(ExitCode::FAILURE);
+        }
+        let stop = stop.unwrap_or(Stop::Terminate);
+        stop.announce();
+        done.sort_by_key(|(id, _, _)| *id);
+        let total: u64 = done.iter().filter_map(|(_, _, n)| *n).sum();
+        let each: Vec<String> = done
+            .iter()
+            .map(|(id, pid, n)| match n {
+                Some(n) => format!("worker {id} (pid {pid}) {}", course_kit::fmt::thousands(*n)),
+                None => format!("worker {id} (pid {pid}) unknown"),
+            })
+            .collect();
+        println!(
+            "Served {} requests: {}.",
+            course_kit::fmt::thousands(total),
+            each.join(", ")
+        );
+        Ok(stop.exit_code())
+    }
+}
+
+/// Starts worker `id`: this program again, with the same flags, the listening socket as its
+/// descriptor 3, its stdin a pipe from the master, and its stdout read (and prefixed) here.
+fn spawn(
+    id: u32,
+    generation: u32,
+    listener: &std::net::TcpListener,
+    events: &mpsc::UnboundedSender<Event>,
+) -> anyhow::Result<Worker> {
+    let mut command = std::process::Command::new(std::env::current_exe()?);
+    command
+        .args(std::env::args_os().skip(1))
+        .env(WORKER, id.to_string())
+        .env("LISTEN_FDS", "1")
+        .env_remove("LISTEN_PID")
+        .env_remove("LISTEN_FDNAMES")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
+    command.fd_mappings(vec![FdMapping {
+        parent_fd: OwnedFd::from(listener.try_clone()?),
+        child_fd: LISTEN_FD,
+    }])?;
+    // kill_on_drop: should the master fail, no worker outlives it.
+    let mut child = tokio::process::Command::from(command)
+        .kill_on_drop(true)
+        .spawn()
+        .context("cannot start a worker process")?;
+    let pid = Pid::from_raw(child.id().and_then(|p| i32::try_from(p).ok()).unwrap_or(0));
+    println!(" * Booting worker {id} (pid {pid})");
+    let stdin = child.stdin.take();
+    let stdout = child.stdout.take();
+    let events = events.clone();
+    tokio::spawn(async move {
+        if let Some(stdout) = stdout {
+            let mut lines = BufReader::new(stdout).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                println!("[worker {id}] {line}");
+                if line.starts_with(" * Running on ") {
+                    let _ = events.send(Event::Ready(id));
+                } else if let Some(count) = served(&line) {
+                    let _ = events.send(Event::Served(id, count));
+                }
+            }
+        }
+        let _ = events.send(Event::Exited(id, child.wait().await));
+    });
+    Ok(Worker {
+        pid,
+        _stdin: stdin,
+        generation,
+        ready: false,
+        stopping: false,
+        served: None,
+    })
+}
+
+/// The count in a worker's `Served 1,234 requests.`
+fn served(line: &str) -> Option<u64> {
+    let count = line.strip_prefix("Served ")?.strip_suffix(" requests.")?;
+    count.replace(',', "").parse().ok()
+}
