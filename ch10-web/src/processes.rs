@@ -25,6 +25,7 @@ use nix::unistd::Pid;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::signal::unix::{SignalKind, signal as on};
 use tokio::sync::mpsc;
+use tokio::time::{Instant, sleep_until};
 
 use crate::{Flags, GRACE, Stop};
 
@@ -125,115 +126,199 @@ impl Master {
             on(SignalKind::hangup())?,
         );
         let listener = crate::bind(&self.flags)?;
-        let addr = listener.local_addr()?;
         let me = std::process::id();
         println!(
             " * Master {me} (Gunicorn's arbiter): {} worker processes sharing one listening socket",
             self.processes
         );
         let (events, mut inbox) = mpsc::unbounded_channel();
-        let mut workers = BTreeMap::new();
-        let mut done: Vec<(u32, Pid, Option<u64>)> = Vec::new();
-        let (mut next, mut generation, mut announced) = (1, 0, false);
+        let mut arbiter = Arbiter {
+            addr: listener.local_addr()?,
+            listener,
+            events,
+            processes: self.processes,
+            workers: BTreeMap::new(),
+            done: Vec::new(),
+            next: 1,
+            generation: 0,
+            announced: false,
+            stop: None,
+            failed: false,
+            deadline: None,
+        };
+        arbiter.spawn_generation()?;
+        while arbiter.stop.is_none() || !arbiter.workers.is_empty() {
+            let running = arbiter.stop.is_none();
+            let deadline = arbiter.deadline;
+            tokio::select! {
+                _ = interrupt.recv(), if running => arbiter.stop_all(Stop::Interrupt),
+                _ = terminate.recv(), if running => arbiter.stop_all(Stop::Terminate),
+                _ = hangup.recv(), if running => arbiter.reload()?,
+                () = sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
+                    arbiter.kill_the_late();
+                }
+                Some(event) = inbox.recv() => arbiter.handle(event)?,
+            }
+        }
+        Ok(arbiter.finish())
+    }
+}
+
+/// The master's state.
+struct Arbiter {
+    listener: std::net::TcpListener,
+    addr: std::net::SocketAddr,
+    events: mpsc::UnboundedSender<Event>,
+    processes: u16,
+    workers: BTreeMap<u32, Worker>,
+    /// The workers that exited: number, pid, and the count each printed.
+    done: Vec<(u32, Pid, Option<u64>)>,
+    /// The next worker's number.
+    next: u32,
+    generation: u32,
+    announced: bool,
+    stop: Option<Stop>,
+    /// A worker exited before it served.
+    failed: bool,
+    /// Once stopping: when the workers' time is up.
+    deadline: Option<Instant>,
+}
+
+impl Arbiter {
+    fn spawn(&mut self, generation: u32) -> anyhow::Result<()> {
+        let id = self.next;
+        let worker = spawn(id, generation, &self.listener, &self.events)?;
+        self.workers.insert(id, worker);
+        self.next += 1;
+        Ok(())
+    }
+
+    fn spawn_generation(&mut self) -> anyhow::Result<()> {
         for _ in 0..self.processes {
-            workers.insert(next, spawn(next, generation, &listener, &events)?);
-            next += 1;
+            self.spawn(self.generation)?;
         }
-        let mut stop: Option<Stop> = None;
-        let mut failed = false;
-        // Once stopping: when the workers' time is up.
-        let mut deadline: Option<tokio::time::Instant> = None;
-        loop {
-            if stop.is_some() && workers.is_empty() {
-                break;
+        Ok(())
+    }
+
+    /// Gunicorn's HUP: a new generation of workers first; the old one stops once it serves.
+    fn reload(&mut self) -> anyhow::Result<()> {
+        self.generation += 1;
+        println!(
+            " * SIGHUP: starting {} new workers; the old ones stop once the new ones serve",
+            self.processes
+        );
+        self.spawn_generation()
+    }
+
+    /// SIGINT or SIGTERM, passed on: each worker stops accepting and finishes what it has.
+    fn stop_all(&mut self, stop: Stop) {
+        self.stop = Some(stop);
+        let sent = match stop {
+            Stop::Interrupt => Signal::SIGINT,
+            Stop::Terminate => Signal::SIGTERM,
+        };
+        for worker in self.workers.values_mut() {
+            worker.stopping = true;
+            let _ = signal::kill(worker.pid, sent);
+        }
+        self.deadline = Some(Instant::now() + GRACE + MARGIN);
+    }
+
+    fn kill_the_late(&mut self) {
+        for (id, worker) in &self.workers {
+            eprintln!(
+                "[master] worker {id} (pid {}) did not stop in time: SIGKILL",
+                worker.pid
+            );
+            let _ = signal::kill(worker.pid, Signal::SIGKILL);
+        }
+        self.deadline = None;
+    }
+
+    fn handle(&mut self, event: Event) -> anyhow::Result<()> {
+        match event {
+            Event::Ready(id) => {
+                if let Some(worker) = self.workers.get_mut(&id) {
+                    worker.ready = true;
+                }
+                let generation = self.generation;
+                let mut current = self.workers.values().filter(|w| w.generation == generation);
+                if self.stop.is_none() && current.all(|w| w.ready) {
+                    self.all_ready();
+                }
             }
-            let quit = tokio::select! {
-                _ = interrupt.recv(), if stop.is_none() => Some(Stop::Interrupt),
-                _ = terminate.recv(), if stop.is_none() => Some(Stop::Terminate),
-                _ = hangup.recv(), if stop.is_none() => {
-                    generation += 1;
-                    println!(" * SIGHUP: starting {} new workers; the old ones stop once they serve", self.processes);
-                    for _ in 0..self.processes {
-                        workers.insert(next, spawn(next, generation, &listener, &events)?);
-                        next += 1;
-                    }
-                    None
+            Event::Served(id, count) => {
+                if let Some(worker) = self.workers.get_mut(&id) {
+                    worker.served = Some(count);
                 }
-                () = tokio::time::sleep_until(deadline.unwrap_or_else(tokio::time::Instant::now)), if deadline.is_some() => {
-                    for (id, worker) in &workers {
-                        eprintln!("[master] worker {id} (pid {}) did not stop in time: SIGKILL", worker.pid);
-                        let _ = signal::kill(worker.pid, Signal::SIGKILL);
-                    }
-                    deadline = None;
-                    None
+            }
+            Event::Exited(id, status) => {
+                if let Some(worker) = self.workers.remove(&id) {
+                    self.done.push((id, worker.pid, worker.served));
+                    self.exited(id, &worker, status)?;
                 }
-                Some(event) = inbox.recv() => match event {
-                    Event::Ready(id) => {
-                        if let Some(worker) = workers.get_mut(&id) {
-                            worker.ready = true;
-                        }
-                        let current = workers.values().filter(|w| w.generation == generation);
-                        if current.clone().all(|w| w.ready) && stop.is_none() {
-                            if !announced {
-                                announced = true;
-                                println!(" * Running on http://{addr}");
-                                println!(" * Press Ctrl-C to quit (kill -HUP {me} reloads the workers)");
-                            }
-                            // Gunicorn's reload: the new generation accepts, so the old one may go.
-                            for worker in workers.values_mut().filter(|w| w.generation < generation && !w.stopping) {
-                                worker.stopping = true;
-                                let _ = signal::kill(worker.pid, Signal::SIGTERM);
-                            }
-                        }
-                        None
-                    }
-                    Event::Served(id, count) => {
-                        if let Some(worker) = workers.get_mut(&id) {
-                            worker.served = Some(count);
-                        }
-                        None
-                    }
-                    Event::Exited(id, status) => {
-                        let Some(worker) = workers.remove(&id) else { unreachable!("worker {id} exited twice") };
-                        done.push((id, worker.pid, worker.served));
-                        let status = status.map_or_else(|err| err.to_string(), |s| s.to_string());
-                        if stop.is_some() || worker.stopping {
-                            None
-                        } else if !worker.ready {
-                            // Replacing it would fail the same way, forever: Gunicorn halts too.
-                            eprintln!("[master] worker {id} (pid {}) exited before serving ({status}): stopping", worker.pid);
-                            failed = true;
-                            Some(Stop::Terminate)
-                        } else {
-                            eprintln!("[master] worker {id} (pid {}) died ({status}): starting worker {next}", worker.pid);
-                            workers.insert(next, spawn(next, worker.generation, &listener, &events)?);
-                            next += 1;
-                            None
-                        }
-                    }
-                },
-            };
-            if let Some(quit) = quit {
-                stop = Some(quit);
-                let sent = match quit {
-                    Stop::Interrupt => Signal::SIGINT,
-                    Stop::Terminate => Signal::SIGTERM,
-                };
-                for worker in workers.values_mut() {
-                    worker.stopping = true;
-                    let _ = signal::kill(worker.pid, sent);
-                }
-                deadline = Some(tokio::time::Instant::now() + GRACE + MARGIN);
             }
         }
-        if failed {
-            return Ok(ExitCode::FAILURE);
+        Ok(())
+    }
+
+    /// The current generation accepts: announce it the first time, and let an older one go.
+    fn all_ready(&mut self) {
+        if !self.announced {
+            self.announced = true;
+            println!(" * Running on http://{}", self.addr);
+            println!(
+                " * Press Ctrl-C to quit (kill -HUP {} reloads the workers)",
+                std::process::id()
+            );
         }
-        let stop = stop.unwrap_or(Stop::Terminate);
+        let generation = self.generation;
+        for worker in self.workers.values_mut() {
+            if worker.generation < generation && !worker.stopping {
+                worker.stopping = true;
+                let _ = signal::kill(worker.pid, Signal::SIGTERM);
+            }
+        }
+    }
+
+    fn exited(
+        &mut self,
+        id: u32,
+        worker: &Worker,
+        status: io::Result<ExitStatus>,
+    ) -> anyhow::Result<()> {
+        if self.stop.is_some() || worker.stopping {
+            return Ok(());
+        }
+        let status = status.map_or_else(|err| err.to_string(), |s| s.to_string());
+        let pid = worker.pid;
+        if worker.ready {
+            eprintln!(
+                "[master] worker {id} (pid {pid}) died ({status}): starting worker {}",
+                self.next
+            );
+            self.spawn(worker.generation)
+        } else {
+            // Replacing it would fail the same way, forever: Gunicorn halts too.
+            eprintln!(
+                "[master] worker {id} (pid {pid}) exited before serving ({status}): stopping"
+            );
+            self.failed = true;
+            self.stop_all(Stop::Terminate);
+            Ok(())
+        }
+    }
+
+    /// Every worker has exited: the stop, and how many requests each served.
+    fn finish(mut self) -> ExitCode {
+        let (false, Some(stop)) = (self.failed, self.stop) else {
+            return ExitCode::FAILURE;
+        };
         stop.announce();
-        done.sort_by_key(|(id, _, _)| *id);
-        let total: u64 = done.iter().filter_map(|(_, _, n)| *n).sum();
-        let each: Vec<String> = done
+        self.done.sort_by_key(|(id, _, _)| *id);
+        let total: u64 = self.done.iter().filter_map(|(_, _, n)| *n).sum();
+        let each: Vec<String> = self
+            .done
             .iter()
             .map(|(id, pid, n)| match n {
                 Some(n) => format!("worker {id} (pid {pid}) {}", course_kit::fmt::thousands(*n)),
@@ -245,7 +330,7 @@ impl Master {
             course_kit::fmt::thousands(total),
             each.join(", ")
         );
-        Ok(stop.exit_code())
+        stop.exit_code()
     }
 }
 

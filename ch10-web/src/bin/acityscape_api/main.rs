@@ -74,11 +74,11 @@ fn routes(app: AppState) -> Router {
         .with_state(Arc::new(app))
 }
 
+#[tokio::main]
 async fn run_web_app(args: &Args) -> anyhow::Result<ExitCode> {
     let server = Server::new(&args.flags)?;
     let app = configure_app(&server)?;
-    // The app, ASGI's `app(scope, receive, send)`: a `Router`, a tower `Service`. The server it is
-    // handed to knows nothing of routes.
+    // The app as a value, ASGI's `app(scope, receive, send)`: a `Router` is a tower `Service`.
     let asgi_app = routes(app);
     server.serve(asgi_app).await
 }
@@ -86,15 +86,10 @@ async fn run_web_app(args: &Args) -> anyhow::Result<ExitCode> {
 fn main() -> ExitCode {
     course_kit::exit::quiet_broken_pipe();
     let args = Args::parse();
-    // `--processes N`: this process is the master (Gunicorn's arbiter), with no runtime of its
-    // own to fork; each of its N workers is this program again, which runs the app below.
+    // `--processes N`: the master (Gunicorn's arbiter) starts no runtime and never builds the app;
+    // each of its N workers is this program again, which serves below as one process does.
     if let Some(master) = Master::new(&args.flags) {
         return course_kit::exit::report(master.run());
     }
-    serve(&args)
-}
-
-#[tokio::main]
-async fn serve(args: &Args) -> ExitCode {
-    course_kit::exit::report(run_web_app(args).await)
+    course_kit::exit::report(run_web_app(&args))
 }

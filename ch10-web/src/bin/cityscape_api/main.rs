@@ -76,8 +76,7 @@ fn routes(app: &AppState, method: &str, path: &[&str]) -> Response<String> {
 fn run_web_app(args: &Args) -> anyhow::Result<ExitCode> {
     let server = Server::new(&args.flags)?;
     let app = configure_app(&server)?;
-    // The app, WSGI's `app(environ, start_response)`: a request in, a response out. The server
-    // it is handed to knows nothing of routes.
+    // The app as a value, WSGI's `app(environ, start_response)`: a request in, a response out.
     let wsgi_app = move |method: &str, path: &[&str]| routes(&app, method, path);
     server.serve_threads(&args.threads, wsgi_app)
 }
@@ -85,8 +84,8 @@ fn run_web_app(args: &Args) -> anyhow::Result<ExitCode> {
 fn main() -> ExitCode {
     course_kit::exit::quiet_broken_pipe();
     let args = Args::parse();
-    // `--processes N`: this process is the master (Gunicorn's arbiter). It never builds the app;
-    // each of its N workers is this program again, which runs the app below as one process does.
+    // `--processes N`: the master (Gunicorn's arbiter) never builds the app; each of its N
+    // workers is this program again, which serves below as one process does.
     if let Some(master) = Master::new(&args.flags) {
         return course_kit::exit::report(master.run());
     }
