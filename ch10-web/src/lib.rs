@@ -175,7 +175,7 @@ impl Server {
     where
         A: Fn(&str, &[&str]) -> Response<String> + Send + Sync + 'static,
     {
-        // A small runtime only for the signals and the bind: the app itself never sees it, since
+        // A small runtime only for the signals: the app itself never sees it, since
         // reqwest's blocking client refuses to run inside one.
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
