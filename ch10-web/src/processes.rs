@@ -4,8 +4,9 @@
 //! one process does. The kernel hands each new connection to one worker waiting in `accept()`.
 //!
 //! Why not `fork()`, as Gunicorn does: a forked child of a threaded process (a tokio runtime, a
-//! thread pool) holds one thread and whatever locks the others held; re-executing the program is
-//! what is safe, and costs each worker its own start (Gunicorn without `--preload`).
+//! thread pool) holds one thread and whatever locks the others held, and `fork()` is `unsafe` in
+//! Rust; re-executing the program is safe, and costs each worker its own start and its own copy
+//! of everything (Gunicorn without `--preload`).
 //!
 //! The master replaces a worker that dies, stops them all on SIGINT or SIGTERM (each finishes
 //! what it has in flight), and on SIGHUP starts N new workers before it stops the old ones. A
@@ -49,12 +50,10 @@ pub(crate) fn inherited_listener() -> anyhow::Result<Option<std::net::TcpListene
     if worker_id().is_none() {
         return Ok(None);
     }
-    let listener = listenfd::ListenFd::from_env()
-        .take_tcp_listener(0)
-        .context("a worker found no listening socket from its master")?;
-    Ok(Some(listener.context(
-        "a worker found no listening socket from its master",
-    )?))
+    const MISSING: &str = "a worker found no listening socket from its master";
+    // An error if descriptor 3 is not a TCP socket; `None` if there is no `LISTEN_FDS`.
+    let listener = listenfd::ListenFd::from_env().take_tcp_listener(0);
+    Ok(Some(listener.context(MISSING)?.context(MISSING)?))
 }
 
 /// In a worker: SIGTERM to itself once its master is gone (its stdin, the master's pipe, ends),
@@ -84,6 +83,7 @@ enum Event {
     Ready(u32),
     /// The worker's `Served N requests.`
     Served(u32, u64),
+    /// The worker's process ended (and its output with it).
     Exited(u32, io::Result<ExitStatus>),
 }
 
