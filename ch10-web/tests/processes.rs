@@ -43,8 +43,17 @@ fn parent(pid: u32) -> u32 {
 
 #[test]
 fn n_workers_all_serve_and_each_prints_its_count() {
-    for bin in SERVERS {
-        let server = Server::start(bin, &["--processes", "3", "--time-scale", "0.01"]);
+    // Gunicorn's `-w 3` with a thread per connection, `-w 3 -k gthread --threads 2`, and
+    // `uvicorn --workers 3`.
+    for (bin, threads) in [
+        ("cityscape_api", &[][..]),
+        ("cityscape_api", &["--threads", "2"]),
+        ("acityscape_api", &[]),
+    ] {
+        let mut args = vec!["--processes", "3", "--time-scale", "0.01"];
+        args.extend_from_slice(threads);
+        let server = Server::start(bin, &args);
+        let bin = format!("{bin} {threads:?}");
         let workers = worker_pids(&server.banner);
         assert_eq!(workers.len(), 3, "{bin}: {}", server.banner);
         for pid in &workers {
