@@ -367,14 +367,23 @@ fn spawn(
     let events = events.clone();
     tokio::spawn(async move {
         if let Some(stdout) = stdout {
-            let mut lines = BufReader::new(stdout).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
+            // Read to the end whatever comes (bytes, not only UTF-8): a pipe left unread would
+            // fill and block the worker.
+            let (mut stdout, mut bytes) = (BufReader::new(stdout), Vec::new());
+            while stdout
+                .read_until(b'\n', &mut bytes)
+                .await
+                .is_ok_and(|n| n > 0)
+            {
+                let text = String::from_utf8_lossy(&bytes);
+                let line = text.trim_end_matches(['\r', '\n']);
                 println!("[worker {id}] {line}");
                 if line.starts_with(" * Running on ") {
                     let _ = events.send(Event::Ready(id));
-                } else if let Some(count) = served(&line) {
+                } else if let Some(count) = served(line) {
                     let _ = events.send(Event::Served(id, count));
                 }
+                bytes.clear();
             }
         }
         let _ = events.send(Event::Exited(id, child.wait().await));
