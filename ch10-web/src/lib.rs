@@ -277,6 +277,11 @@ impl Server {
             }
         };
         drop(listener);
+        // hyper's graceful shutdown closes a connection on which nothing has been read yet: a
+        // client accepted just now (with --processes, while new workers take over) would lose its
+        // request. A tick first lets such connections read their heads, as the blocking server's
+        // reads wait a tick.
+        tokio::time::sleep(TICK).await;
         let _ = tokio::time::timeout(GRACE, graceful.shutdown()).await;
         Ok(self.finish(stop, &journal))
     }
