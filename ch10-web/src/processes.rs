@@ -15,6 +15,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, Read as _};
 use std::os::fd::OwnedFd;
+use std::path::{Path, PathBuf};
 use std::process::{ExitCode, ExitStatus, Stdio};
 use std::thread;
 use std::time::Duration;
@@ -133,6 +134,7 @@ impl Master {
         );
         let (events, mut inbox) = mpsc::unbounded_channel();
         let mut arbiter = Arbiter {
+            program: std::env::current_exe()?,
             addr: listener.local_addr()?,
             listener,
             events,
@@ -153,7 +155,7 @@ impl Master {
             tokio::select! {
                 _ = interrupt.recv(), if running => arbiter.stop_all(Stop::Interrupt),
                 _ = terminate.recv(), if running => arbiter.stop_all(Stop::Terminate),
-                _ = hangup.recv(), if running => arbiter.reload()?,
+                _ = hangup.recv(), if running => arbiter.reload(),
                 () = sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
                     arbiter.kill_the_late();
                 }
@@ -166,6 +168,9 @@ impl Master {
 
 /// The master's state.
 struct Arbiter {
+    /// This program, as it was found at the start: after a rebuild, the path holds the new binary
+    /// while this process's `/proc/self/exe` names the deleted old one.
+    program: PathBuf,
     listener: std::net::TcpListener,
     addr: std::net::SocketAddr,
     events: mpsc::UnboundedSender<Event>,
@@ -187,7 +192,7 @@ struct Arbiter {
 impl Arbiter {
     fn spawn(&mut self, generation: u32) -> anyhow::Result<()> {
         let id = self.next;
-        let worker = spawn(id, generation, &self.listener, &self.events)?;
+        let worker = spawn(&self.program, id, generation, &self.listener, &self.events)?;
         self.workers.insert(id, worker);
         self.next += 1;
         Ok(())
@@ -201,13 +206,30 @@ impl Arbiter {
     }
 
     /// Gunicorn's HUP: a new generation of workers first; the old one stops once it serves.
-    fn reload(&mut self) -> anyhow::Result<()> {
+    /// The program is started afresh, so a rebuilt binary serves from now on.
+    fn reload(&mut self) {
         self.generation += 1;
         println!(
             " * SIGHUP: starting {} new workers; the old ones stop once the new ones serve",
             self.processes
         );
-        self.spawn_generation()
+        if let Err(err) = self.spawn_generation() {
+            eprintln!("[master] cannot start a new worker ({err:#})");
+            self.abort_reload();
+        }
+    }
+
+    /// A reload whose workers cannot start: they stop, and the old ones keep serving.
+    fn abort_reload(&mut self) {
+        eprintln!("[master] reload abandoned: the old workers keep serving");
+        let generation = self.generation;
+        for worker in self.workers.values_mut() {
+            if worker.generation == generation && !worker.stopping {
+                worker.stopping = true;
+                let _ = signal::kill(worker.pid, Signal::SIGTERM);
+            }
+        }
+        self.generation -= 1;
     }
 
     /// SIGINT or SIGTERM, passed on: each worker stops accepting and finishes what it has.
@@ -292,7 +314,16 @@ impl Arbiter {
         }
         let status = status.map_or_else(|err| err.to_string(), |s| s.to_string());
         let pid = worker.pid;
-        if worker.ready {
+        let reloading = worker.generation == self.generation
+            && self
+                .workers
+                .values()
+                .any(|w| w.generation < worker.generation && !w.stopping);
+        if !worker.ready && reloading {
+            eprintln!("[master] new worker {id} (pid {pid}) exited before serving ({status})");
+            self.abort_reload();
+            Ok(())
+        } else if worker.ready {
             eprintln!(
                 "[master] worker {id} (pid {pid}) died ({status}): starting worker {}",
                 self.next
@@ -337,12 +368,13 @@ impl Arbiter {
 /// Starts worker `id`: this program again, with the same flags, the listening socket as its
 /// descriptor 3, its stdin a pipe from the master, and its stdout read (and prefixed) here.
 fn spawn(
+    program: &Path,
     id: u32,
     generation: u32,
     listener: &std::net::TcpListener,
     events: &mpsc::UnboundedSender<Event>,
 ) -> anyhow::Result<Worker> {
-    let mut command = std::process::Command::new(std::env::current_exe()?);
+    let mut command = std::process::Command::new(program);
     command
         .args(std::env::args_os().skip(1))
         .env(WORKER, id.to_string())

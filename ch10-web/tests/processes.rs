@@ -292,6 +292,67 @@ fn sighup_under_load_swaps_every_worker_and_fails_no_request() {
 }
 
 #[test]
+fn sighup_starts_the_program_as_it_is_now_and_keeps_the_old_workers_if_it_cannot_start() {
+    for bin in SERVERS {
+        let dir = tempfile::tempdir().unwrap();
+        let program = dir.path().join(bin);
+        std::fs::copy(common::path_of(bin), &program).unwrap();
+        let server = Server::start_at(
+            program.to_str().unwrap(),
+            &["--processes", "2", "--time-scale", "0.01"],
+        );
+        // A rebuild: a new file at the same path (the running one lives on, deleted).
+        let replace = |contents: &[u8]| {
+            let new = dir.path().join("new");
+            std::fs::write(&new, contents).unwrap();
+            let mode = std::os::unix::fs::PermissionsExt::from_mode(0o755);
+            std::fs::set_permissions(&new, mode).unwrap();
+            std::fs::rename(&new, &program).unwrap();
+        };
+        replace(&std::fs::read(common::path_of(bin)).unwrap());
+        server.signal("HUP");
+        assert!(
+            eventually(Duration::from_secs(20), || {
+                let out = server.output_so_far();
+                out.contains("[worker 4]  * Running on") && out.contains("[worker 2] Served ")
+            }),
+            "{bin}: {}",
+            server.output_so_far()
+        );
+        // A build that cannot start: the reload is abandoned, workers 3 and 4 keep serving.
+        replace(b"#!/bin/sh\nexit 3\n");
+        server.signal("HUP");
+        assert!(
+            eventually(Duration::from_secs(20), || server
+                .output_so_far()
+                .contains(" * Booting worker 6")),
+            "{bin}"
+        );
+        let failed: Vec<u32> = worker_pids(&server.output_so_far())[4..].to_vec();
+        assert!(
+            eventually(Duration::from_secs(20), || failed
+                .iter()
+                .all(|pid| gone(*pid))),
+            "{bin}: {failed:?}"
+        );
+        // The master tells right after it reaps them.
+        std::thread::sleep(Duration::from_millis(300));
+        for _ in 0..10 {
+            assert_eq!(request(&server.addr, "/"), 200, "{bin}");
+        }
+        let (out, err, code) = server.stop("TERM");
+        assert_eq!(code, Some(143), "{bin}: {out}{err}");
+        assert!(
+            err.contains("exited before serving (exit status: 3)")
+                && err.contains("[master] reload abandoned: the old workers keep serving"),
+            "{bin}: {err}"
+        );
+        let served: u64 = counts(&out).iter().map(|(_, n)| n).sum();
+        assert_eq!(served, 10, "{bin}: by workers 3 and 4\n{out}");
+    }
+}
+
+#[test]
 fn the_workers_of_a_master_killed_with_sigkill_exit_on_their_own() {
     for bin in SERVERS {
         let server = Server::start(bin, &["--processes", "2", "--time-scale", "0.01"]);

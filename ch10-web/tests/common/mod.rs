@@ -49,11 +49,11 @@ pub struct Server {
 
 impl Server {
     pub fn start(bin: &str, args: &[&str]) -> Server {
-        let path = match bin {
-            "cityscape_api" => env!("CARGO_BIN_EXE_cityscape_api"),
-            "acityscape_api" => env!("CARGO_BIN_EXE_acityscape_api"),
-            other => panic!("not a server: {other}"),
-        };
+        Server::start_at(path_of(bin), args)
+    }
+
+    /// Starts the server binary at `path` (a copy of one, say).
+    pub fn start_at(path: &str, args: &[&str]) -> Server {
         let Started {
             child,
             out: banner,
@@ -213,6 +213,15 @@ pub fn eventually(within: Duration, mut check: impl FnMut() -> bool) -> bool {
             return false;
         }
         std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Where the server binary `bin` was built.
+pub fn path_of(bin: &str) -> &'static str {
+    match bin {
+        "cityscape_api" => env!("CARGO_BIN_EXE_cityscape_api"),
+        "acityscape_api" => env!("CARGO_BIN_EXE_acityscape_api"),
+        other => panic!("not a server: {other}"),
     }
 }
 
