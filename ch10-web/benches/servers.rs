@@ -7,7 +7,7 @@
 //! `BENCH_SECS=8` for a quicker look, whose bounds are a few percent noisier)
 //!
 //! - thread per connection: `cityscape_api` as the course runs Flask (its development server);
-//! - fixed pool: `cityscape_api --workers 2×cores+1`, Gunicorn's formula for its sync workers;
+//! - fixed pool: `cityscape_api --threads 2×cores+1`, Gunicorn's formula for its sync workers;
 //! - async: `acityscape_api`, Quart's twin.
 //!
 //! Each run starts a fresh server in the course's cached mode (`--cached --port 0 --seed 1`: the
@@ -22,6 +22,8 @@
 //! most `min(c, n) ÷ W`. Targets: async at 5,000 connections ≥ 90 % of its bound; thread per
 //! connection at 20 and 100 within 10 % of async (as Flask is of Quart there); the fixed pool
 //! within 10 % of `n ÷ W` at every load (it is the saturation lesson).
+
+mod load;
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
@@ -54,7 +56,7 @@ fn start(model: Model) -> Running {
         cmd.arg("--cached");
     }
     if let Some(workers) = model.workers {
-        cmd.args(["--workers", &workers.to_string()]);
+        cmd.args(["--threads", &workers.to_string()]);
     }
     let mut child = cmd
         .env("NO_COLOR", "1")
@@ -91,81 +93,6 @@ fn stop(mut running: Running) {
         .args(["-INT", &running.child.id().to_string()])
         .status();
     let _ = running.child.wait();
-}
-
-#[derive(Debug, Clone, Copy, Default)]
-struct Measured {
-    per_sec: f64,
-    mean_s: f64,
-    p50_s: f64,
-    p99_s: f64,
-    socket_errors: u64,
-    timeouts: u64,
-    non_2xx: u64,
-}
-
-/// `951.23ms` / `1.21s` / `512.00us` in seconds.
-fn seconds(s: &str) -> f64 {
-    let s = s.trim().trim_end_matches(',');
-    let (num, scale) = if let Some(n) = s.strip_suffix("us") {
-        (n, 1e-6)
-    } else if let Some(n) = s.strip_suffix("ms") {
-        (n, 1e-3)
-    } else {
-        (s.trim_end_matches('s'), 1.0)
-    };
-    num.parse::<f64>().unwrap_or(f64::NAN) * scale
-}
-
-fn loadtest(url: &str, connections: u32, secs: f64) -> Measured {
-    let out = Command::new(env!("CARGO_BIN_EXE_loadtest"))
-        .args([
-            "--connections",
-            &connections.to_string(),
-            "--duration",
-            &secs.to_string(),
-            // Longer than the run: a request queued behind busy workers is slow, not an error.
-            "--timeout",
-            &(secs * 3.0 + 5.0).to_string(),
-            url,
-        ])
-        .stderr(Stdio::inherit())
-        .output()
-        .expect("loadtest runs");
-    let out = String::from_utf8_lossy(&out.stdout).into_owned();
-    let field = |prefix: &str| -> Option<String> {
-        out.lines()
-            .find_map(|l| l.trim_start().strip_prefix(prefix))
-            .map(|v| v.trim().to_owned())
-    };
-    let latency = field("Latency:").unwrap_or_default();
-    let part = |name: &str| {
-        latency
-            .split(", ")
-            .find_map(|p| p.strip_prefix(name))
-            .map_or(f64::NAN, seconds)
-    };
-    // `connect 0, read 0, write 0, timeout 0`
-    let errors = field("Socket errors:").unwrap_or_default();
-    let count = |name: &str| -> u64 {
-        errors
-            .split(", ")
-            .find_map(|p| p.strip_prefix(name)?.trim().parse().ok())
-            .unwrap_or(0)
-    };
-    Measured {
-        per_sec: field("Requests/sec:")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0.0),
-        mean_s: part("mean "),
-        p50_s: part("p50 "),
-        p99_s: part("p99 "),
-        socket_errors: count("connect ") + count("read ") + count("write "),
-        timeouts: count("timeout "),
-        non_2xx: field("Non-2xx or 3xx responses:")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0),
-    }
 }
 
 /// Samples the server's thread count while the load runs; returns the peak.
@@ -237,7 +164,7 @@ fn main() {
     // so take the mean over a whole run at 10 connections (a few requests on one connection would
     // leave W, and every bound below, a few percent off).
     let calibration = start(models[2]);
-    let alone = loadtest(&calibration.url, 10, secs);
+    let alone = load::loadtest(&calibration.url, 10, secs);
     stop(calibration);
     let w = alone.mean_s;
     println!(
@@ -249,7 +176,7 @@ fn main() {
         "| model | connections | requests/s | p50 | p99 | socket errors | timeouts | non-2xx | peak RSS | peak threads | Little's-law bound | reached |"
     );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-    let mut results: Vec<(usize, u32, Measured, f64)> = Vec::new();
+    let mut results: Vec<(usize, u32, load::Measured, f64)> = Vec::new();
     let mut skipped = Vec::new();
     for (i, model) in models.iter().enumerate() {
         for connections in LEVELS {
@@ -265,7 +192,7 @@ fn main() {
             let running = start(*model);
             let pid = running.child.id();
             let (done, threads) = watch_threads(pid);
-            let m = loadtest(&running.url, connections, secs);
+            let m = load::loadtest(&running.url, connections, secs);
             done.store(true, Ordering::SeqCst);
             let peak_threads = threads.join().unwrap_or(0);
             let rss = course_kit::process::status_number(pid, "VmHWM");

@@ -4,14 +4,15 @@
 //!
 //! Each server's `main.rs` then reads like its `app.py`, as mini-redis's `bin/server.rs` does:
 //! [`Server::new`] is `configure_app`'s data, and [`Server::serve_threads`] (Flask's twin) or
-//! [`Server::serve`] (Quart's twin) is `app.run`. Both speak HTTP/1.1 with hyper, whose parser holds
+//! [`Server::serve`] (Quart's twin) is `app.run`. With `--processes N`, [`processes::Master`] is
+//! Gunicorn's arbiter: it runs N copies of the program as workers on one listening socket. Both speak HTTP/1.1 with hyper, whose parser holds
 //! under hostile input; both keep a request's head within [`MAX_HEAD`] (431 beyond it) and never
 //! read a body (the routes take `GET` only).
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::io::{self, Read as _, Write as _};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream};
+use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::pin::{Pin, pin};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -39,6 +40,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use percent_encoding::percent_decode_str;
 
+pub mod processes;
 pub mod replies;
 
 /// The flags both servers take.
@@ -56,6 +58,12 @@ pub struct Flags {
     /// Your own OpenWeatherMap API key, for --live [default: $OPENWEATHER_API_KEY]
     #[arg(long, value_name = "KEY")]
     pub weather_key: Option<String>,
+    /// N worker processes on one listening socket, under a master that replaces a worker that dies
+    /// and reloads them all on SIGHUP: Gunicorn's `-w N`, Uvicorn's and Hypercorn's `--workers N`
+    /// [default: one process, as `flask run` or `hypercorn app:app`, which the course runs]
+    #[arg(long, value_name = "N",
+          value_parser = clap::value_parser!(u16).range(1..=processes::MAX_PROCESSES as i64))]
+    pub processes: Option<u16>,
     #[command(flatten)]
     pub net: Net,
     #[command(flatten)]
@@ -69,13 +77,14 @@ pub struct Flags {
 /// How the blocking server spends its threads (`cityscape_api` only).
 #[derive(Debug, Clone, Copy, Args)]
 pub struct Threads {
-    /// A fixed pool of N worker threads, each answering one request at a time, as Gunicorn's sync
-    /// workers [default: a thread per connection, as Flask's development server, which the course runs]
-    #[arg(long, value_name = "N",
+    /// A fixed pool of N threads, each answering one request at a time and then closing, as Gunicorn's
+    /// `--threads N` without its keep-alive (`--workers` is an old name of this flag) [default: a thread
+    /// per connection, as Flask's development server, which the course runs]
+    #[arg(long, value_name = "N", alias = "workers",
           value_parser = clap::value_parser!(u16).range(1..=course_kit::cli::MAX_WORKERS as i64))]
-    pub workers: Option<u16>,
+    pub threads: Option<u16>,
     /// With a thread per connection: at most N connections at once, a 503 beyond [default: what the open-file limit allows]
-    #[arg(long, value_name = "N", conflicts_with = "workers",
+    #[arg(long, value_name = "N", conflicts_with = "threads",
           value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub max_threads: Option<u32>,
 }
@@ -159,24 +168,28 @@ impl Server {
 
     /// Flask's twin: serves with blocking threads until SIGINT or SIGTERM, handing each request's
     /// method (`HEAD` as `GET`; hyper leaves out the body) and percent-decoded path segments to
-    /// `app`. A thread per connection, as Flask's development server, unless `--workers N` asks
+    /// `app`. A thread per connection, as Flask's development server, unless `--threads N` asks
     /// for a fixed pool, as Gunicorn's sync workers (one request per connection, then close, so
     /// that queued clients get their turn).
     pub fn serve_threads<A>(self, threads: &Threads, app: A) -> anyhow::Result<ExitCode>
     where
         A: Fn(&str, &[&str]) -> Response<String> + Send + Sync + 'static,
     {
-        // A small runtime only for the signals and the bind: the app itself never sees it, since
+        // A small runtime only for the signals: the app itself never sees it, since
         // reqwest's blocking client refuses to run inside one.
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
-        let (listener, signal) = {
+        let signal = {
             let _inside = runtime.enter();
-            (self.bind()?, shutdown_signal()?)
+            shutdown_signal()?
         };
-        let listener = listener.into_std()?;
+        processes::watch_master();
+        let listener = self.listener()?;
         listener.set_nonblocking(false)?;
+        // accept() wakes every tick to see a shutdown: with --processes the socket is shared, so a
+        // connection of our own to wake it could as well wake another worker.
+        socket2::SockRef::from(&listener).set_read_timeout(Some(TICK))?;
         let addr = listener.local_addr()?;
         let open_files = raise_open_file_limit();
         let shared = Arc::new(Shared {
@@ -184,9 +197,10 @@ impl Server {
             journal: self.journal(),
             stop: AtomicBool::new(false),
             active: AtomicUsize::new(0),
+            accepting: AtomicUsize::new(0),
         });
         let listener = Arc::new(listener);
-        let acceptors = match threads.workers {
+        match threads.threads {
             Some(workers) => {
                 println!(
                     " * {workers} worker threads, each answering one request at a time (Gunicorn's sync workers)"
@@ -195,7 +209,6 @@ impl Server {
                     let (listener, shared) = (Arc::clone(&listener), Arc::clone(&shared));
                     thread::spawn(move || pool_worker(&listener, &shared));
                 }
-                usize::from(workers)
             }
             None => {
                 let cap = threads.max_threads.map_or_else(
@@ -208,19 +221,19 @@ impl Server {
                 );
                 let (listener, shared) = (Arc::clone(&listener), Arc::clone(&shared));
                 thread::spawn(move || thread_per_connection(&listener, &shared, cap));
-                1
             }
-        };
+        }
         self.announce(addr, open_files);
 
         let stop = runtime.block_on(signal);
         shared.stop.store(true, Ordering::SeqCst);
-        for _ in 0..acceptors {
-            // Each acceptor is blocked in accept(): a connection of our own wakes it to see the stop.
-            let _ = TcpStream::connect_timeout(&reachable(addr), Duration::from_millis(200));
-        }
+        // The acceptors leave accept() within a tick; a connection one took meanwhile is served,
+        // since with --processes no other worker could have.
         let deadline = Instant::now() + GRACE;
-        while shared.active.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+        while (shared.accepting.load(Ordering::SeqCst) > 0
+            || shared.active.load(Ordering::SeqCst) > 0)
+            && Instant::now() < deadline
+        {
             thread::sleep(Duration::from_millis(20));
         }
         Ok(self.finish(stop, &shared.journal))
@@ -230,8 +243,11 @@ impl Server {
     /// flight [`GRACE`] to finish. A client that half-closes its side after sending still gets
     /// its answer.
     pub async fn serve(self, routes: Router) -> anyhow::Result<ExitCode> {
-        let listener = self.bind()?;
         let mut signal = pin!(shutdown_signal()?);
+        processes::watch_master();
+        let listener = self.listener()?;
+        listener.set_nonblocking(true)?;
+        let listener = tokio::net::TcpListener::from_std(listener)?;
         let open_files = raise_open_file_limit();
         self.announce(listener.local_addr()?, open_files);
         let journal = Arc::new(self.journal());
@@ -261,30 +277,21 @@ impl Server {
             }
         };
         drop(listener);
+        // hyper's graceful shutdown closes a connection on which nothing has been read yet: a
+        // client accepted just now (with --processes, while new workers take over) would lose its
+        // request. A tick first lets such connections read their heads, as the blocking server's
+        // reads wait a tick.
+        tokio::time::sleep(TICK).await;
         let _ = tokio::time::timeout(GRACE, graceful.shutdown()).await;
         Ok(self.finish(stop, &journal))
     }
 
-    fn bind(&self) -> anyhow::Result<tokio::net::TcpListener> {
-        let (host, port) = (self.flags.host, self.flags.port);
-        let addr = SocketAddr::new(host, port);
-        let socket = match host {
-            IpAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
-            IpAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
-        };
-        socket.set_reuseaddr(true)?;
-        socket.bind(addr).map_err(|err| {
-            if err.kind() == io::ErrorKind::AddrInUse {
-                anyhow!(
-                    "port {port} is already in use (another server? choose one with --port, or --port 0 for a free one)"
-                )
-            } else {
-                anyhow!(err).context(format!("cannot listen on {addr}"))
-            }
-        })?;
-        // A long queue of connections not yet accepted, as Gunicorn's (the kernel caps it at
-        // net.core.somaxconn): a fixed pool's clients wait in it.
-        Ok(socket.listen(4096)?)
+    /// The listening socket: the master's, in a worker; else bound now.
+    fn listener(&self) -> anyhow::Result<std::net::TcpListener> {
+        match processes::inherited_listener()? {
+            Some(listener) => Ok(listener),
+            None => bind(&self.flags),
+        }
     }
 
     fn journal(&self) -> Journal {
@@ -316,16 +323,15 @@ impl Server {
             );
         }
         println!(" * Running on http://{addr}");
-        println!(" * Press Ctrl-C to quit");
+        // A worker's Ctrl-C and SIGHUP are its master's to tell.
+        if processes::worker_id().is_none() {
+            println!(" * Press Ctrl-C to quit");
+        }
     }
 
     fn finish(&self, stop: Stop, journal: &Journal) -> ExitCode {
-        match stop {
-            Stop::Interrupt => course_kit::interrupt::announce(),
-            Stop::Terminate => {
-                let style = course_kit::style::WARN;
-                anstream::eprintln!("{style}Stopped by SIGTERM.{style:#}");
-            }
+        if processes::worker_id().is_none() {
+            stop.announce();
         }
         println!(
             "Served {} requests.",
@@ -334,11 +340,29 @@ impl Server {
         if self.flags.timeline.timeline {
             draw_timeline(self.source.site(), journal);
         }
-        ExitCode::from(match stop {
-            Stop::Interrupt => 130,
-            Stop::Terminate => 143,
-        })
+        stop.exit_code()
     }
+}
+
+/// Binds `--host` and `--port`, with a long queue of connections not yet accepted, as
+/// Gunicorn's (the kernel caps it at net.core.somaxconn): a fixed pool's clients wait in it.
+fn bind(flags: &Flags) -> anyhow::Result<std::net::TcpListener> {
+    use socket2::{Domain, Socket, Type};
+    let (host, port) = (flags.host, flags.port);
+    let addr = SocketAddr::new(host, port);
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into()).map_err(|err| {
+        if err.kind() == io::ErrorKind::AddrInUse {
+            anyhow!(
+                "port {port} is already in use (another server? choose one with --port, or --port 0 for a free one)"
+            )
+        } else {
+            anyhow!(err).context(format!("cannot listen on {addr}"))
+        }
+    })?;
+    socket.listen(4096)?;
+    Ok(socket.into())
 }
 
 /// Python prints a bool as `True` or `False`; Rust's `{}` as `true` or `false`.
@@ -359,6 +383,25 @@ pub enum Stop {
     Interrupt,
     /// SIGTERM (`kill`, a service manager): exit 143.
     Terminate,
+}
+
+impl Stop {
+    fn announce(self) {
+        match self {
+            Stop::Interrupt => course_kit::interrupt::announce(),
+            Stop::Terminate => {
+                let style = course_kit::style::WARN;
+                anstream::eprintln!("{style}Stopped by SIGTERM.{style:#}");
+            }
+        }
+    }
+
+    fn exit_code(self) -> ExitCode {
+        ExitCode::from(match self {
+            Stop::Interrupt => 130,
+            Stop::Terminate => 143,
+        })
+    }
 }
 
 /// Resolves on the first SIGINT or SIGTERM. The handlers are installed now, before the server
@@ -414,6 +457,8 @@ struct Shared<A> {
     stop: AtomicBool,
     /// Connections being served.
     active: AtomicUsize,
+    /// Threads that may still accept a connection.
+    accepting: AtomicUsize,
 }
 
 /// Counts a connection as active while it lives, even if its thread panics.
@@ -432,34 +477,51 @@ impl Drop for Active<'_> {
     }
 }
 
-fn thread_per_connection<A>(listener: &std::net::TcpListener, shared: &Arc<Shared<A>>, cap: usize)
-where
-    A: Fn(&str, &[&str]) -> Response<String> + Send + Sync + 'static,
-{
-    for stream in listener.incoming() {
-        if shared.stop.load(Ordering::SeqCst) {
-            return;
-        }
-        let stream = match stream {
-            Ok(stream) => stream,
+/// The next connection, or `None` once the server stops. accept() wakes every [`TICK`]
+/// (SO_RCVTIMEO) to see a stop.
+fn next_connection(listener: &std::net::TcpListener, stop: &AtomicBool) -> Option<TcpStream> {
+    while !stop.load(Ordering::SeqCst) {
+        match listener.accept() {
+            Ok((stream, _)) => return Some(stream),
+            Err(err)
+                if matches!(
+                    err.kind(),
+                    io::ErrorKind::WouldBlock
+                        | io::ErrorKind::TimedOut
+                        | io::ErrorKind::Interrupted
+                ) => {}
             Err(err) => {
                 // Out of descriptors, most likely: the connection waits in the backlog. Never
                 // give up accepting, or the port would refuse everyone while the process lives.
                 warn_accept(&err);
                 thread::sleep(Duration::from_millis(50));
-                continue;
             }
-        };
+        }
+    }
+    None
+}
+
+fn thread_per_connection<A>(listener: &std::net::TcpListener, shared: &Arc<Shared<A>>, cap: usize)
+where
+    A: Fn(&str, &[&str]) -> Response<String> + Send + Sync + 'static,
+{
+    let _accepting = Active::new(&shared.accepting);
+    while let Some(stream) = next_connection(listener, &shared.stop) {
         if shared.active.load(Ordering::SeqCst) >= cap {
             busy(stream);
             continue;
         }
-        let shared = Arc::clone(shared);
-        // If the system has no thread to give, the closure (and the connection) is dropped.
-        let _ = thread::Builder::new().spawn(move || {
-            let _active = Active::new(&shared.active);
-            serve_connection(stream, true, &shared);
+        // Counted before its thread starts, so that a shutdown now waits for it.
+        shared.active.fetch_add(1, Ordering::SeqCst);
+        let moved = Arc::clone(shared);
+        let spawned = thread::Builder::new().spawn(move || {
+            let _active = Active(&moved.active);
+            serve_connection(stream, true, &moved);
         });
+        // The system had no thread to give: the closure (and the connection) is dropped.
+        if spawned.is_err() {
+            shared.active.fetch_sub(1, Ordering::SeqCst);
+        }
     }
 }
 
@@ -467,20 +529,10 @@ fn pool_worker<A>(listener: &std::net::TcpListener, shared: &Shared<A>)
 where
     A: Fn(&str, &[&str]) -> Response<String>,
 {
-    for stream in listener.incoming() {
-        if shared.stop.load(Ordering::SeqCst) {
-            return;
-        }
-        match stream {
-            Ok(stream) => {
-                let _active = Active::new(&shared.active);
-                serve_connection(stream, false, shared);
-            }
-            Err(err) => {
-                warn_accept(&err);
-                thread::sleep(Duration::from_millis(50));
-            }
-        }
+    let _accepting = Active::new(&shared.accepting);
+    while let Some(stream) = next_connection(listener, &shared.stop) {
+        let _active = Active::new(&shared.active);
+        serve_connection(stream, false, shared);
     }
 }
 
@@ -624,15 +676,6 @@ impl hyper::rt::Write for Blocking<'_> {
 
     fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
         Poll::Ready(self.stream.shutdown(std::net::Shutdown::Write))
-    }
-}
-
-/// The listening address as a client can reach it (`0.0.0.0` is not an address to connect to).
-fn reachable(addr: SocketAddr) -> SocketAddr {
-    match addr.ip() {
-        IpAddr::V4(ip) if ip.is_unspecified() => (Ipv4Addr::LOCALHOST, addr.port()).into(),
-        IpAddr::V6(ip) if ip.is_unspecified() => (Ipv6Addr::LOCALHOST, addr.port()).into(),
-        _ => addr,
     }
 }
 

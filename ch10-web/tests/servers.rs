@@ -9,7 +9,9 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use common::{MODES, SERVERS, Server, eventually, get, open_fds, proc_status, raw, start_mode};
+use common::{
+    MODES, SERVERS, Server, WITH_PROCESSES, eventually, get, open_fds, proc_status, raw, start_mode,
+};
 use course_kit::site::{Fault, LocalSite, SiteConfig};
 use course_kit::testing::{assert_bad_flags, chart, run};
 use course_kit::timeline::Rows;
@@ -344,11 +346,11 @@ fn help_opens_with_each_servers_own_about_and_names_the_thread_models() {
     for (bin, about) in [
         (
             "cityscape_api",
-            "The course's city API (Flask's twin): blocking views, a thread per connection or a fixed pool",
+            "The course's city API (Flask's twin): blocking views, a thread per connection or a fixed pool, in one process or N",
         ),
         (
             "acityscape_api",
-            "The course's city API (Quart's twin): async views, axum on tokio",
+            "The course's city API (Quart's twin): async views, axum on tokio, in one process or N",
         ),
     ] {
         let (out, err, code) = run(bin, &["--help"]);
@@ -357,12 +359,24 @@ fn help_opens_with_each_servers_own_about_and_names_the_thread_models() {
     }
     let (help, _, _) = run("cityscape_api", &["--help"]);
     for words in [
-        "--workers <N>",
-        "as Gunicorn's sync",
+        "--threads <N>",
+        "as Gunicorn's `--threads N`",
         "a thread per connection, as Flask's development server, which the course runs",
         "--max-threads <N>",
     ] {
         assert!(help.contains(words), "{words}:\n{help}");
+    }
+    // Which Python server each mode matches.
+    for bin in SERVERS {
+        let (help, _, _) = run(bin, &["--help"]);
+        let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+        for words in [
+            "--processes <N> N worker processes on one listening socket",
+            "Gunicorn's `-w N`, Uvicorn's and Hypercorn's `--workers N`",
+            "[default: one process, as `flask run` or `hypercorn app:app`",
+        ] {
+            assert!(help.contains(words), "{bin}: {words}:\n{help}");
+        }
     }
 }
 
@@ -409,8 +423,23 @@ fn bad_flags_exit_2() {
             &["--workers", "two"],
             &["--max-threads", "0"],
             &["--workers", "2", "--max-threads", "3"],
+            &["--threads", "0"],
+            &["--threads", "2", "--max-threads", "3"],
         ],
     );
+    for bin in SERVERS {
+        assert_bad_flags(
+            bin,
+            &[
+                &["--processes", "0"],
+                &["--processes", "257"],
+                &["--processes", "100000"],
+                &["--processes", "-2"],
+                &["--processes", "two"],
+                &["--processes"],
+            ],
+        );
+    }
     assert_bad_flags("acityscape_api", &[&["--workers", "4"]]);
 }
 
@@ -495,8 +524,22 @@ fn timeline_with_base_url_says_it_needs_the_embedded_site() {
     }
 }
 
-// Hostile clients, each against every mode. (tiny_http, the blocking server's former HTTP
+// Hostile clients, each against every mode, and with `--processes 2` (where the measures add
+// up the workers). (tiny_http, the blocking server's former HTTP
 // library, failed every one of these.)
+
+/// A `/proc/<pid>/status` figure summed over the processes that serve.
+fn total(server: &Server, key: &str) -> u64 {
+    server
+        .serving_pids()
+        .into_iter()
+        .map(|pid| proc_status(pid, key))
+        .sum()
+}
+
+fn total_fds(server: &Server) -> usize {
+    server.serving_pids().into_iter().map(open_fds).sum()
+}
 
 /// The server's answer to one hostile client, and that it still serves and stops cleanly.
 fn still_serves_and_stops(server: Server, what: &str) {
@@ -515,10 +558,10 @@ fn still_serves_and_stops(server: Server, what: &str) {
 
 #[test]
 fn a_huge_content_length_allocates_nothing() {
-    for mode in MODES {
+    for mode in WITH_PROCESSES {
         let what = format!("{mode:?}");
         let server = start_mode(mode, &["--time-scale", "0.01"]);
-        let rss = proc_status(server.pid(), "VmRSS");
+        let rss = total(&server, "VmRSS");
         for length in [
             "1000000000000",
             "18446744073709551615",
@@ -539,7 +582,7 @@ fn a_huge_content_length_allocates_nothing() {
                 );
             }
         }
-        let grown = proc_status(server.pid(), "VmRSS").saturating_sub(rss);
+        let grown = total(&server, "VmRSS").saturating_sub(rss);
         assert!(grown < 50_000, "{what}: RSS grew by {grown} kB");
         still_serves_and_stops(server, &what);
     }
@@ -547,12 +590,11 @@ fn a_huge_content_length_allocates_nothing() {
 
 #[test]
 fn http2_one_liners_leak_no_thread_and_no_descriptor() {
-    for mode in MODES {
+    for mode in WITH_PROCESSES {
         let what = format!("{mode:?}");
         let server = start_mode(mode, &["--time-scale", "0.01"]);
         assert_eq!(get(&server.url("/")).0, 200);
-        let pid = server.pid();
-        let (threads, fds) = (proc_status(pid, "Threads"), open_fds(pid));
+        let (threads, fds) = (total(&server, "Threads"), total_fds(&server));
         let handles: Vec<_> = (0..10)
             .map(|_| {
                 let addr = server.addr.clone();
@@ -574,12 +616,12 @@ fn http2_one_liners_leak_no_thread_and_no_descriptor() {
             handle.join().unwrap();
         }
         assert!(
-            eventually(Duration::from_secs(5), || proc_status(pid, "Threads")
+            eventually(Duration::from_secs(5), || total(&server, "Threads")
                 <= threads
-                && open_fds(pid) <= fds),
+                && total_fds(&server) <= fds),
             "{what}: {threads} threads and {fds} descriptors before, {} and {} after",
-            proc_status(pid, "Threads"),
-            open_fds(pid)
+            total(&server, "Threads"),
+            total_fds(&server)
         );
         still_serves_and_stops(server, &what);
     }
@@ -588,10 +630,10 @@ fn http2_one_liners_leak_no_thread_and_no_descriptor() {
 #[test]
 fn a_client_that_pipelines_and_never_reads_holds_no_memory_and_stops_nothing() {
     let request = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n".repeat(1000);
-    for mode in MODES {
+    for mode in WITH_PROCESSES {
         let what = format!("{mode:?}");
         let server = start_mode(mode, &["--time-scale", "0.01"]);
-        let rss = proc_status(server.pid(), "VmRSS");
+        let rss = total(&server, "VmRSS");
         let mut hog = TcpStream::connect(&server.addr).unwrap();
         hog.set_write_timeout(Some(Duration::from_secs(2))).unwrap();
         let mut sent = 0;
@@ -601,7 +643,7 @@ fn a_client_that_pipelines_and_never_reads_holds_no_memory_and_stops_nothing() {
                 Err(_) => break, // the server stopped reading: its answers are not taken
             }
         }
-        let grown = proc_status(server.pid(), "VmRSS").saturating_sub(rss);
+        let grown = total(&server, "VmRSS").saturating_sub(rss);
         assert!(
             grown < 50_000,
             "{what}: RSS grew by {grown} kB after {sent} bytes"
@@ -615,7 +657,7 @@ fn a_client_that_pipelines_and_never_reads_holds_no_memory_and_stops_nothing() {
 #[test]
 fn a_header_line_with_no_end_is_cut_short() {
     let line = vec![b'a'; 64 * 1024];
-    for mode in MODES {
+    for mode in WITH_PROCESSES {
         let what = format!("{mode:?}");
         let server = start_mode(mode, &["--time-scale", "0.01"]);
         let mut stream = TcpStream::connect(&server.addr).unwrap();
@@ -647,7 +689,7 @@ fn a_header_line_with_no_end_is_cut_short() {
 #[test]
 fn many_keep_alive_clients_are_all_served() {
     let (clients, each) = (12, 15);
-    for mode in MODES {
+    for mode in WITH_PROCESSES {
         let what = format!("{mode:?}");
         let server = start_mode(mode, &["--time-scale", "0.01"]);
         let barrier = Arc::new(Barrier::new(clients));
@@ -672,7 +714,7 @@ fn many_keep_alive_clients_are_all_served() {
 
 #[test]
 fn requests_whose_clients_hung_up_do_not_hold_the_server() {
-    for mode in MODES {
+    for mode in WITH_PROCESSES {
         let what = format!("{mode:?}");
         // A request for the sun takes about 0.9 s × 0.05 here.
         let server = start_mode(mode, &["--time-scale", "0.05"]);
@@ -685,7 +727,11 @@ fn requests_whose_clients_hung_up_do_not_hold_the_server() {
         // A thread per connection or a task each: the abandoned requests run beside the new
         // one. A fixed pool of two serves its queue in order first (Gunicorn's does the same):
         // 100 × 45 ms ÷ 2.
-        let limit = if mode.1.is_empty() { 1.5 } else { 10.0 };
+        let limit = if mode.1.contains(&"--workers") {
+            10.0
+        } else {
+            1.5
+        };
         assert!(
             started.elapsed() < Duration::from_secs_f64(limit),
             "{what}: answered after {:?}",
@@ -697,7 +743,7 @@ fn requests_whose_clients_hung_up_do_not_hold_the_server() {
 
 #[test]
 fn a_client_that_half_closes_after_sending_gets_its_answer() {
-    for mode in MODES {
+    for mode in WITH_PROCESSES {
         let what = format!("{mode:?}");
         let server = start_mode(mode, &["--time-scale", "0.01"]);
         let request = b"GET /api/sun/97227/us HTTP/1.1\r\nHost: x\r\n\r\n";

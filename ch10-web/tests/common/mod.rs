@@ -22,6 +22,16 @@ pub const MODES: [(&str, &[&str]); 3] = [
     ("acityscape_api", &[]),
 ];
 
+/// The modes of [`MODES`] that the hostile-client tests also run with `--processes 2`: a master
+/// and two workers, each serving as one process does.
+pub const WITH_PROCESSES: [(&str, &[&str]); 5] = [
+    MODES[0],
+    MODES[1],
+    MODES[2],
+    ("cityscape_api", &["--processes", "2"]),
+    ("acityscape_api", &["--processes", "2"]),
+];
+
 /// The start of a server's readiness line, before its address.
 const READY: &str = " * Running on http://";
 
@@ -32,18 +42,18 @@ pub struct Server {
     pub addr: String,
     /// Everything it printed up to and including the readiness line.
     pub banner: String,
-    rest: Arc<Mutex<String>>,
+    rest: Arc<Mutex<Vec<u8>>>,
     reader: Option<JoinHandle<()>>,
     err: Option<JoinHandle<String>>,
 }
 
 impl Server {
     pub fn start(bin: &str, args: &[&str]) -> Server {
-        let path = match bin {
-            "cityscape_api" => env!("CARGO_BIN_EXE_cityscape_api"),
-            "acityscape_api" => env!("CARGO_BIN_EXE_acityscape_api"),
-            other => panic!("not a server: {other}"),
-        };
+        Server::start_at(path_of(bin), args)
+    }
+
+    /// Starts the server binary at `path` (a copy of one, say).
+    pub fn start_at(path: &str, args: &[&str]) -> Server {
         let Started {
             child,
             out: banner,
@@ -61,12 +71,14 @@ impl Server {
             .find_map(|l| l.trim_end().strip_prefix(READY))
             .expect("the readiness line")
             .to_owned();
-        let rest = Arc::new(Mutex::new(String::new()));
+        let rest = Arc::new(Mutex::new(Vec::new()));
         let sink = Arc::clone(&rest);
+        // As it comes, for `output_so_far`.
         let reader = std::thread::spawn(move || {
-            let mut buf = String::new();
-            let _ = stdout.read_to_string(&mut buf);
-            sink.lock().unwrap().push_str(&buf);
+            let mut buf = [0; 4096];
+            while let Ok(n @ 1..) = stdout.read(&mut buf) {
+                sink.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
         });
         Server {
             child,
@@ -83,18 +95,40 @@ impl Server {
         self.child.id()
     }
 
+    /// The processes that serve: with `--processes`, the workers its master booted (from its
+    /// ` * Booting worker N (pid P)` lines); else the server itself.
+    pub fn serving_pids(&self) -> Vec<u32> {
+        let workers = worker_pids(&self.banner);
+        if workers.is_empty() {
+            vec![self.pid()]
+        } else {
+            workers
+        }
+    }
+
+    /// What it printed after its banner so far.
+    pub fn output_so_far(&self) -> String {
+        String::from_utf8_lossy(&self.rest.lock().unwrap()).into_owned()
+    }
+
+    /// Sends `signal` (`HUP`, `KILL`, …) to the server without waiting for it.
+    pub fn signal(&self, signal: &str) {
+        send(signal, self.pid());
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
 
     /// Sends `signal` (`INT` or `TERM`) and returns what it printed after its banner, its stderr
     /// and its exit code.
-    pub fn stop(mut self, signal: &str) -> (String, String, Option<i32>) {
-        let sent = Command::new("kill")
-            .args([&format!("-{signal}"), &self.child.id().to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(sent.success());
+    pub fn stop(self, signal: &str) -> (String, String, Option<i32>) {
+        send(signal, self.child.id());
+        self.wait()
+    }
+
+    /// Waits for the server to end: what it printed after its banner, its stderr and its exit code.
+    pub fn wait(mut self) -> (String, String, Option<i32>) {
         let code = self.child.wait().expect("waitable").code();
         if let Some(reader) = self.reader.take() {
             let _ = reader.join();
@@ -104,7 +138,7 @@ impl Server {
             .take()
             .map(|e| e.join().unwrap_or_default())
             .unwrap_or_default();
-        let out = self.rest.lock().unwrap().clone();
+        let out = String::from_utf8(self.rest.lock().unwrap().clone()).expect("stdout is UTF-8");
         (out, err, code)
     }
 }
@@ -180,4 +214,40 @@ pub fn eventually(within: Duration, mut check: impl FnMut() -> bool) -> bool {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// Where the server binary `bin` was built.
+pub fn path_of(bin: &str) -> &'static str {
+    match bin {
+        "cityscape_api" => env!("CARGO_BIN_EXE_cityscape_api"),
+        "acityscape_api" => env!("CARGO_BIN_EXE_acityscape_api"),
+        other => panic!("not a server: {other}"),
+    }
+}
+
+/// Sends `signal` (`INT`, `TERM`, `HUP`, `KILL`) to process `pid`.
+pub fn send(signal: &str, pid: u32) {
+    let sent = Command::new("kill")
+        .args([&format!("-{signal}"), &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success(), "kill -{signal} {pid}");
+}
+
+/// The worker pids in a master's ` * Booting worker N (pid P)` lines, in order.
+pub fn worker_pids(out: &str) -> Vec<u32> {
+    out.lines()
+        .filter_map(|l| l.strip_prefix(" * Booting worker "))
+        .filter_map(|l| l.split("(pid ").nth(1)?.strip_suffix(')')?.parse().ok())
+        .collect()
+}
+
+/// Whether process `pid` is gone: no `/proc` entry, or a zombie that only waits to be reaped
+/// (an orphan's new parent may be slow to do it, or never do it in a container).
+pub fn gone(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |stat| {
+        stat.rsplit(')')
+            .next()
+            .is_some_and(|rest| rest.trim_start().starts_with('Z'))
+    })
 }

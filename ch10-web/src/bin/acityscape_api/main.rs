@@ -7,8 +7,8 @@
 //! for `config/`, `services/` and `views/`; this file's serving is `ch10-web/src/lib.rs` (README.md).
 //! Expect: `Using cached data? False`, ` * Running on http://127.0.0.1:5001`; Ctrl-C prints
 //! `Served N requests.` (exit 130; SIGTERM 143).
-//! `diff -r` this folder against `cityscape_api/`: the views and services differ by `async` and
-//! `.await`, and the routes by the router that holds them.
+//! `diff -r` against `cityscape_api/`: the views and services differ by `async` and `.await`, the
+//! routes by the router that holds them. `--processes N`: Uvicorn's and Hypercorn's `--workers N`.
 //! Python vs Rust: as with Quart, a request that waits holds no thread, so the runtime's threads
 //! (one per core) keep thousands in flight, and unlike Python's they run in parallel. A handler
 //! that blocks would stall its thread. An unknown page gets `The page was not found.`, where Quart
@@ -33,13 +33,14 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::get;
+use ch10_web::processes::Master;
 use ch10_web::{Flags, Server};
 use clap::Parser;
 
 use config::settings::{self, Settings};
 use views::{city_api, home};
 
-/// The course's city API (Quart's twin): async views, axum on tokio.
+/// The course's city API (Quart's twin): async views, axum on tokio, in one process or N.
 #[derive(Parser, Debug)]
 #[command(version, long_about = None)]
 struct Args {
@@ -73,15 +74,22 @@ fn routes(app: AppState) -> Router {
         .with_state(Arc::new(app))
 }
 
+#[tokio::main]
 async fn run_web_app(args: &Args) -> anyhow::Result<ExitCode> {
     let server = Server::new(&args.flags)?;
     let app = configure_app(&server)?;
-    server.serve(routes(app)).await
+    // The app as a value, ASGI's `app(scope, receive, send)`: a `Router` is a tower `Service`.
+    let asgi_app = routes(app);
+    server.serve(asgi_app).await
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     course_kit::exit::quiet_broken_pipe();
     let args = Args::parse();
-    course_kit::exit::report(run_web_app(&args).await)
+    // `--processes N`: the master (Gunicorn's arbiter) starts no runtime and never builds the app;
+    // each of its N workers is this program again, which serves below as one process does.
+    if let Some(master) = Master::new(&args.flags) {
+        return course_kit::exit::report(master.run());
+    }
+    course_kit::exit::report(run_web_app(&args))
 }

@@ -7,8 +7,8 @@
 //! for `config/`, `services/` and `views/`; this file's serving is `ch10-web/src/lib.rs` (README.md).
 //! Expect: `Using cached data? False`, ` * Running on http://127.0.0.1:5001`; Ctrl-C prints
 //! `Served N requests.` (exit 130; SIGTERM 143).
-//! Threads: by default one per connection, as Flask's development server, which the course runs;
-//! `--workers N` is a fixed pool of N, as Gunicorn's sync workers: more clients only queue.
+//! Serving: a thread per connection, as Flask's development server, which the course runs;
+//! `--threads N`, a fixed pool (more clients queue); `--processes N`, Gunicorn's `-w N` workers.
 //! Python vs Rust: no GIL, so the threads really run at once, yet each waiting request holds its
 //! thread through both upstream calls. An unknown page gets `The page was not found.`, where
 //! Flask answers its standard `404 Not Found` page.
@@ -29,6 +29,7 @@ mod views {
 
 use std::process::ExitCode;
 
+use ch10_web::processes::Master;
 use ch10_web::{Flags, Server, Threads};
 use clap::Parser;
 use hyper::Response;
@@ -36,7 +37,7 @@ use hyper::Response;
 use config::settings::{self, Settings};
 use views::{city_api, home};
 
-/// The course's city API (Flask's twin): blocking views, a thread per connection or a fixed pool.
+/// The course's city API (Flask's twin): blocking views, a thread per connection or a fixed pool, in one process or N.
 #[derive(Parser, Debug)]
 #[command(version, long_about = None)]
 struct Args {
@@ -75,13 +76,18 @@ fn routes(app: &AppState, method: &str, path: &[&str]) -> Response<String> {
 fn run_web_app(args: &Args) -> anyhow::Result<ExitCode> {
     let server = Server::new(&args.flags)?;
     let app = configure_app(&server)?;
-    server.serve_threads(&args.threads, move |method, path| {
-        routes(&app, method, path)
-    })
+    // The app as a value, WSGI's `app(environ, start_response)`: a request in, a response out.
+    let wsgi_app = move |method: &str, path: &[&str]| routes(&app, method, path);
+    server.serve_threads(&args.threads, wsgi_app)
 }
 
 fn main() -> ExitCode {
     course_kit::exit::quiet_broken_pipe();
     let args = Args::parse();
+    // `--processes N`: the master (Gunicorn's arbiter) never builds the app; each of its N
+    // workers is this program again, which serves below as one process does.
+    if let Some(master) = Master::new(&args.flags) {
+        return course_kit::exit::report(master.run());
+    }
     course_kit::exit::report(run_web_app(&args))
 }
