@@ -42,7 +42,7 @@ use views::{city_api, home};
 
 /// The course's city API (Quart's twin): async views, axum on tokio, in one process or N.
 #[derive(Parser, Debug)]
-#[command(version, long_about = None)]
+#[command(name = "acityscape_api", version, long_about = None)]
 struct Args {
     #[command(flatten)]
     flags: Flags,

@@ -39,7 +39,7 @@ use views::{city_api, home};
 
 /// The course's city API (Flask's twin): blocking views, a thread per connection or a fixed pool, in one process or N.
 #[derive(Parser, Debug)]
-#[command(version, long_about = None)]
+#[command(name = "cityscape_api", version, long_about = None)]
 struct Args {
     #[command(flatten)]
     flags: Flags,
