@@ -39,8 +39,8 @@ pub fn is_empty(data: &Value) -> bool {
     data.is_null() || data.as_object().is_some_and(serde_json::Map::is_empty)
 }
 
-/// A service that failed or timed out: 502 with a one-line JSON error (Flask and Quart would
-/// answer 500 with an HTML page). Never the URL: the weather API's carries the learner's key.
+/// A service that failed or timed out: 502 with a one-line JSON error (Flask answers 500 with
+/// its HTML error page, Quart a 500 with an empty body). Never the URL: the weather API's carries the learner's key.
 pub fn upstream_failed(service: &str, err: &reqwest::Error) -> Response<String> {
     let why = if let Some(status) = err.status() {
         format!("HTTP {status}")

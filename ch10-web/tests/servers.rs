@@ -107,11 +107,30 @@ fn every_route_and_the_404_text() {
                 .send()
                 .unwrap();
             assert_eq!(post.status(), 405, "{bin}");
+            // As Flask and Quart answer: a 405 names the methods, OPTIONS gets them with an empty
+            // 200, and HEAD gets GET's head with no body.
+            let allow = |r: &reqwest::blocking::Response| r.headers()["allow"].to_owned();
+            assert_eq!(allow(&post), "GET, HEAD, OPTIONS", "{bin}");
+            let options = common::client()
+                .request(reqwest::Method::OPTIONS, server.url("/api/sun/97227/us"))
+                .send()
+                .unwrap();
+            assert_eq!(options.status(), 200, "{bin}");
+            assert_eq!(allow(&options), "GET, HEAD, OPTIONS", "{bin}");
+            assert_eq!(options.text().unwrap(), "", "{bin}");
+            let head = common::client().head(server.url("/")).send().unwrap();
+            assert_eq!(head.status(), 200, "{bin}");
+            let length = head.headers()["content-length"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            assert_eq!(length, home.len().to_string(), "{bin}: GET's length");
+            assert_eq!(head.text().unwrap(), "", "{bin}: no body");
 
             let (out, err, code) = server.stop("INT");
             assert_eq!(code, Some(130), "{bin}: {out}{err}");
             assert_eq!(err.trim(), "Cancelled by Ctrl-C.", "{bin}");
-            let served = if mode.is_empty() { 10 } else { 9 };
+            let served = if mode.is_empty() { 12 } else { 11 };
             assert_eq!(
                 out,
                 format!(" * Press Ctrl-C to quit\nServed {served} requests.\n"),

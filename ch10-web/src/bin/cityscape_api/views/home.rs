@@ -2,6 +2,7 @@
 //!
 //! Ports: <https://github.com/talkpython/async-techniques-python-course/blob/master/src/10-async-web/cityscape_api/views/home.py>
 
+use hyper::header::{ALLOW, HeaderValue};
 use hyper::{Response, StatusCode};
 
 use ch10_web::replies::reply;
@@ -27,8 +28,17 @@ pub fn not_found() -> Response<String> {
     )
 }
 
-/// Every route answers `GET` only, as the course's do.
-pub fn method_not_allowed() -> Response<String> {
-    let text = "The method is not allowed for this page.";
-    reply(StatusCode::METHOD_NOT_ALLOWED, TEXT, text.to_owned())
+/// Every route answers `GET` (and `HEAD`, its head alone), as the course's do; `OPTIONS` gets
+/// the methods with an empty 200, as Flask and Quart answer it, and any other method a 405.
+pub fn method_not_allowed(method: &str) -> Response<String> {
+    let mut answer = if method == "OPTIONS" {
+        reply(StatusCode::OK, TEXT, String::new())
+    } else {
+        let text = "The method is not allowed for this page.";
+        reply(StatusCode::METHOD_NOT_ALLOWED, TEXT, text.to_owned())
+    };
+    answer
+        .headers_mut()
+        .insert(ALLOW, HeaderValue::from_static("GET, HEAD, OPTIONS"));
+    answer
 }
