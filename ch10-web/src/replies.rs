@@ -3,6 +3,7 @@
 //! Both servers' views use it (`http::Response` is hyper's and axum's alike, re-exported), so it lives here once;
 //! it is not a file of the course, and it keeps each `city_api.rs` as short as `city_api.py`.
 
+use http::header::{ALLOW, HeaderValue};
 use http::{Response, StatusCode};
 use serde_json::{Value, json};
 
@@ -32,6 +33,22 @@ pub fn refusal(zip_code: &str, country: &str) -> Option<Response<String>> {
         return None;
     };
     Some(json(StatusCode::BAD_REQUEST, &json!({ "error": why })))
+}
+
+/// A method a route does not take, as Flask and Quart answer it: `OPTIONS` gets an empty 200,
+/// anything else a 405, each naming the methods the routes take in `Allow`.
+pub fn not_allowed(method: &str) -> Response<String> {
+    let (status, text) = match method {
+        "OPTIONS" => (StatusCode::OK, ""),
+        _ => (
+            StatusCode::METHOD_NOT_ALLOWED,
+            "The method is not allowed for this page.",
+        ),
+    };
+    let mut answer = reply(status, "text/plain; charset=utf-8", text.to_owned());
+    let allow = HeaderValue::from_static("GET, HEAD, OPTIONS");
+    answer.headers_mut().insert(ALLOW, allow);
+    answer
 }
 
 /// Python's `not data`: no data, or an empty object.

@@ -2,10 +2,9 @@
 //!
 //! Ports: <https://github.com/talkpython/async-techniques-python-course/blob/master/src/10-async-web/cityscape_api/views/home.py>
 
-use hyper::header::{ALLOW, HeaderValue};
 use hyper::{Response, StatusCode};
 
-use ch10_web::replies::reply;
+use ch10_web::replies::{self, reply};
 
 const TEXT: &str = "text/plain; charset=utf-8";
 
@@ -28,17 +27,8 @@ pub fn not_found() -> Response<String> {
     )
 }
 
-/// Every route answers `GET` (and `HEAD`, its head alone), as the course's do; `OPTIONS` gets
-/// the methods with an empty 200, as Flask and Quart answer it, and any other method a 405.
+/// Every route answers `GET` (and `HEAD`), as the course's do; any other method is what Flask
+/// and Quart make of it.
 pub fn method_not_allowed(method: &str) -> Response<String> {
-    let mut answer = if method == "OPTIONS" {
-        reply(StatusCode::OK, TEXT, String::new())
-    } else {
-        let text = "The method is not allowed for this page.";
-        reply(StatusCode::METHOD_NOT_ALLOWED, TEXT, text.to_owned())
-    };
-    answer
-        .headers_mut()
-        .insert(ALLOW, HeaderValue::from_static("GET, HEAD, OPTIONS"));
-    answer
+    replies::not_allowed(method)
 }
