@@ -9,6 +9,7 @@
 //! under hostile input; both keep a request's head within [`MAX_HEAD`] (431 beyond it) and never
 //! read a body (the routes take `GET` only).
 
+use std::cell::Cell;
 use std::convert::Infallible;
 use std::future::Future;
 use std::io::{self, Read as _, Write as _};
@@ -252,6 +253,7 @@ impl Server {
         self.announce(listener.local_addr()?, open_files);
         let journal = Arc::new(self.journal());
         let routes = routes.layer(middleware::from_fn_with_state(Arc::clone(&journal), record));
+        let routes = routes.layer(middleware::from_fn(limit_head));
 
         let mut http = http1::Builder::new();
         http.half_close(true)
@@ -450,6 +452,30 @@ async fn record(State(journal): State<Arc<Journal>>, req: Request, next: Next) -
     response
 }
 
+/// hyper's `max_buf_size` bounds what it buffers while a head is incomplete, not the head: one that
+/// arrives in a single large read can pass it. So both servers also measure each parsed head, and
+/// the same head gets the same 431 from either.
+fn head_too_large<B, T: Default>(req: &http::Request<B>) -> Option<Response<T>> {
+    let line = req.method().as_str().len() + req.uri().to_string().len() + " HTTP/1.1\r\n".len();
+    let fields = req
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4);
+    (line + fields.sum::<usize>() > MAX_HEAD).then(|| {
+        let mut too_large = Response::new(T::default());
+        *too_large.status_mut() = hyper::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE;
+        too_large
+    })
+}
+
+/// The async server's check of [`head_too_large`].
+async fn limit_head(req: Request, next: Next) -> AxumResponse {
+    match head_too_large(&req) {
+        Some(too_large) => too_large,
+        None => next.run(req).await,
+    }
+}
+
 /// What the blocking server's threads share.
 struct Shared<A> {
     app: A,
@@ -573,12 +599,18 @@ where
     {
         return;
     }
+    let answering = Cell::new(false);
     let io = Blocking {
         stream,
         stop: &shared.stop,
         since: Instant::now(),
+        answering: &answering,
     };
     let service = service_fn(|req: hyper::Request<Incoming>| {
+        answering.set(true);
+        if let Some(too_large) = head_too_large(&req) {
+            return std::future::ready(Ok::<_, Infallible>(too_large));
+        }
         let started = Instant::now();
         let method = match req.method() {
             &Method::HEAD => "GET",
@@ -613,15 +645,23 @@ struct Blocking<'a> {
     stop: &'a AtomicBool,
     /// The connection's start or its last answer.
     since: Instant,
+    /// Set by the app's call, cleared once its answer is written: until then a read does not
+    /// block. hyper reads (to drain a body the app never took) before it writes, and a client
+    /// that declared a body and sent none would otherwise get its answer only at the timeout.
+    answering: &'a Cell<bool>,
 }
 
 impl hyper::rt::Read for Blocking<'_> {
     fn poll_read(
         self: Pin<&mut Self>,
-        _: &mut Context<'_>,
+        cx: &mut Context<'_>,
         mut buf: ReadBufCursor<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        if this.answering.get() {
+            cx.waker().wake_by_ref(); // back here once the answer is out
+            return Poll::Pending;
+        }
         let mut chunk = [0; 16 * 1024];
         let len = chunk.len().min(buf.remaining());
         loop {
@@ -670,7 +710,9 @@ impl hyper::rt::Write for Blocking<'_> {
         })
     }
 
+    // hyper flushes once its buffered answer has gone out through `poll_write`.
     fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.answering.set(false);
         Poll::Ready(Ok(()))
     }
 

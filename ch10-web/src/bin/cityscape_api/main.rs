@@ -64,11 +64,10 @@ fn configure_app(server: &Server) -> anyhow::Result<AppState> {
 
 /// The routes the course's blueprints register, by method and path segment.
 fn routes(app: &AppState, method: &str, path: &[&str]) -> Response<String> {
-    // As Flask's: a `GET` route answers `HEAD` too (hyper sends its head alone).
     match (method, path) {
-        ("GET" | "HEAD", [""]) => home::index(),
-        ("GET" | "HEAD", ["api", "weather", zip, country]) => city_api::weather(app, zip, country),
-        ("GET" | "HEAD", ["api", "sun", zip, country]) => city_api::sun(app, zip, country),
+        ("GET", [""]) => home::index(),
+        ("GET", ["api", "weather", zip_code, country]) => city_api::weather(app, zip_code, country),
+        ("GET", ["api", "sun", zip_code, country]) => city_api::sun(app, zip_code, country),
         (_, [""] | ["api", "weather" | "sun", _, _]) => home::method_not_allowed(method),
         _ => home::not_found(),
     }
