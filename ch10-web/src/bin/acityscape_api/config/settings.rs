@@ -2,6 +2,7 @@
 //! not, the weather key); here the flags and the embedded site say the same things.
 //!
 //! Ports: <https://github.com/talkpython/async-techniques-python-course/blob/master/src/10-async-web/acityscape_api/config/settings.py>
+//! Needs beside it: the flags of `ch10_web::Server` (`src/lib.rs`); a copy reads your own instead.
 
 use ch10_web::Server;
 

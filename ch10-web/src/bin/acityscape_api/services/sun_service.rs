@@ -6,6 +6,7 @@
 //! The API (`api.sunrise-sunset.org`, still alive) answers in UTC. The course shifts the times by
 //! the *server's* UTC offset ("not perfect"); the port keeps the API's zone, since the server's
 //! says nothing about the zip code's, and only writes the hour with two digits, as the course does.
+//! Needs beside it: `config/settings.rs` (its `Settings`), with `main.rs`'s `Copy:` line.
 
 use std::time::Duration;
 

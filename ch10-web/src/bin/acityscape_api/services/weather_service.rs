@@ -2,6 +2,7 @@
 //! it: it always asks the API (here the embedded site by default; OpenWeatherMap with `--live`).
 //!
 //! Ports: <https://github.com/talkpython/async-techniques-python-course/blob/master/src/10-async-web/acityscape_api/services/weather_service.py>
+//! Needs beside it: `config/settings.rs` (its `Settings`), with `main.rs`'s `Copy:` line.
 
 use serde_json::Value;
 

@@ -2,6 +2,7 @@
 //! service; while it waits, its thread runs other requests.
 //!
 //! Ports: <https://github.com/talkpython/async-techniques-python-course/blob/master/src/10-async-web/acityscape_api/views/city_api.py>
+//! Needs beside it: `main.rs`'s `AppState`, `services/`, `views/home.rs` and `src/replies.rs`.
 
 use std::sync::Arc;
 

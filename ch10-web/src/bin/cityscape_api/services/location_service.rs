@@ -5,6 +5,7 @@
 //!
 //! The course's datasciencetoolkit.org is gone; the port asks a zippopotam.us-shaped API instead
 //! (the embedded site's `/api/location`, or the real `api.zippopotam.us` with `--live`).
+//! Needs beside it: `config/settings.rs` (its `Settings`), with `main.rs`'s `Copy:` line.
 
 use std::time::Duration;
 

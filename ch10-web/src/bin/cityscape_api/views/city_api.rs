@@ -2,6 +2,7 @@
 //! thread that runs it waits through both calls: it can answer no one else until they are done.
 //!
 //! Ports: <https://github.com/talkpython/async-techniques-python-course/blob/master/src/10-async-web/cityscape_api/views/city_api.py>
+//! Needs beside it: `main.rs`'s `AppState`, `services/`, `views/home.rs` and `src/replies.rs`.
 
 use hyper::{Response, StatusCode};
 use serde_json::Value;

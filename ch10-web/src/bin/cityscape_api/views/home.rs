@@ -1,6 +1,7 @@
 //! The welcome text at `/`, and the answers for an unknown page or method.
 //!
 //! Ports: <https://github.com/talkpython/async-techniques-python-course/blob/master/src/10-async-web/cityscape_api/views/home.py>
+//! Needs beside it: `src/replies.rs` (the replies Flask and Quart make), as a module.
 
 use hyper::{Response, StatusCode};
 
