@@ -72,5 +72,8 @@ fn help_and_version() {
     assert!(out.starts_with("Greets you from C.\n"), "{out}");
     let (out, _, code) = testing::output(testing::command("hello_world").arg("-V"));
     assert_eq!(code, Some(0));
-    assert!(out.starts_with("hello_world "), "the program's own name: {out}");
+    assert!(
+        out.starts_with("hello_world "),
+        "the program's own name: {out}"
+    );
 }
