@@ -57,7 +57,7 @@ async fn get_html(client: Client, base: String, episode_number: u32) -> anyhow::
     let url = format!("{base}/{episode_number}");
     // New: each `.await` is where this task waits for the network, and the others run.
     let mut resp = client.get(&url).send().await?.error_for_status()?;
-    let encoding = encoding(resp.headers()); // `resp.text` decodes too, after reading it all
+    let encoding = encoding(resp.headers()); // what `resp.text` decodes the page with
 
     let mut html = Vec::new(); // New: refused as soon as it grows past MAX_PAGE bytes
     while let Some(chunk) = resp.chunk().await? {

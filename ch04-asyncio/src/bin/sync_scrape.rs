@@ -55,7 +55,7 @@ fn get_html(client: &Client, base: &str, episode_number: u32) -> anyhow::Result<
 
     let url = format!("{base}/{episode_number}");
     let resp = client.get(&url).send()?.error_for_status()?;
-    let encoding = encoding(resp.headers()); // `resp.text` decodes too, after reading it all
+    let encoding = encoding(resp.headers()); // what `resp.text` decodes the page with
 
     let mut html = Vec::new(); // at most MAX_PAGE bytes, and one more to tell a longer page
     resp.take(MAX_PAGE as u64 + 1).read_to_end(&mut html)?;

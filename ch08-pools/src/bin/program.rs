@@ -132,7 +132,7 @@ fn get_title((url, timeout): (String, Duration)) -> Result<String, String> {
         .and_then(|client| client.get(&url).send())
         .and_then(reqwest::blocking::Response::error_for_status)
         .map_err(|e| course_kit::http::describe(&e, false))?;
-    let encoding = encoding(resp.headers()); // `resp.text` decodes too, after reading it all
+    let encoding = encoding(resp.headers()); // what `resp.text` decodes the page with
 
     let mut page = Vec::new(); // at most MAX_PAGE bytes, and one more to tell a longer page
     let read = resp.take(MAX_PAGE as u64 + 1).read_to_end(&mut page);

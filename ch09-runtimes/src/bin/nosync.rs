@@ -86,7 +86,7 @@ fn compute_some(iterations: u64) {
 fn download_some(client: &reqwest::blocking::Client, url: &str) -> anyhow::Result<()> {
     println!("Downloading...");
     let resp = client.get(url).send()?.error_for_status()?;
-    let encoding = encoding(resp.headers()); // `resp.text` decodes too, after reading it all
+    let encoding = encoding(resp.headers()); // what `resp.text` decodes the page with
 
     let mut page = Vec::new(); // at most MAX_PAGE bytes, and one more to tell a longer page
     resp.take(MAX_PAGE as u64 + 1).read_to_end(&mut page)?;
@@ -101,7 +101,7 @@ fn download_some(client: &reqwest::blocking::Client, url: &str) -> anyhow::Resul
 fn download_some_more(client: &reqwest::blocking::Client, url: &str) -> anyhow::Result<()> {
     println!("Downloading more ...");
     let resp = client.get(url).send()?.error_for_status()?;
-    let encoding = encoding(resp.headers()); // `resp.text` decodes too, after reading it all
+    let encoding = encoding(resp.headers()); // what `resp.text` decodes the page with
 
     let mut page = Vec::new(); // at most MAX_PAGE bytes, and one more to tell a longer page
     resp.take(MAX_PAGE as u64 + 1).read_to_end(&mut page)?;

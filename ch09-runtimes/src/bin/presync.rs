@@ -103,7 +103,7 @@ async fn compute_some(iterations: u64) {
 async fn download_some(client: reqwest::Client, url: String) -> anyhow::Result<()> {
     println!("Downloading...");
     let mut resp = client.get(&url).send().await?.error_for_status()?;
-    let encoding = encoding(resp.headers()); // `resp.text` decodes too, after reading it all
+    let encoding = encoding(resp.headers()); // what `resp.text` decodes the page with
 
     let mut page = Vec::new(); // refused as soon as it grows past MAX_PAGE bytes
     while let Some(chunk) = resp.chunk().await? {
@@ -124,7 +124,7 @@ async fn download_some_more(client: reqwest::blocking::Client, url: String) -> a
     let helper = std::thread::spawn(move || {
         println!("Downloading more ...");
         let resp = client.get(&url).send()?.error_for_status()?;
-        let encoding = encoding(resp.headers()); // `resp.text` decodes too, after reading it all
+        let encoding = encoding(resp.headers()); // what `resp.text` decodes the page with
 
         let mut page = Vec::new(); // at most MAX_PAGE bytes, and one more to tell a longer page
         resp.take(MAX_PAGE as u64 + 1).read_to_end(&mut page)?;
