@@ -123,10 +123,63 @@ fn fault_slow_times_out() {
     check_fault(Fault::Slow, &["timed out"]);
 }
 
+/// `/fault/not-html` sends bytes that are not UTF-8, as application/octet-stream: decoded as
+/// reqwest's `text()` (and `requests`' `.text`) decodes them, with U+FFFD for what is not UTF-8,
+/// it is a page without `<h1>`, as in the course.
 #[test]
-fn fault_not_text_is_not_a_page() {
-    // `/fault/not-html` sends bytes that are not UTF-8, as application/octet-stream.
-    check_fault(Fault::NotHtml, &["the response is not text"]);
+fn a_body_that_is_not_text_is_decoded_anyway() {
+    for bin in SCRAPERS {
+        let site = site(0.01, vec![("/377".into(), Fault::NotHtml)]);
+        let r = scrape(bin, &site, &[]);
+        assert_eq!(r.code, Some(0), "{bin}: {r:?}");
+        assert_eq!(r.err, "", "{bin}");
+        assert_eq!(
+            r.out.matches("Title found: MISSING\n").count(),
+            1,
+            "{bin}: {r:?}"
+        );
+        assert_titles(&r, 375..=384, Some(377));
+    }
+}
+
+/// Pages are decoded as reqwest's `text()` does: by the `Content-Type`'s charset (here Latin-1,
+/// where `é` is the one byte 0xE9), else as UTF-8. Python's `requests` takes a `text/html` page
+/// without a charset for ISO-8859-1, and prints `CafÃ©` for the second page.
+#[test]
+fn pages_are_decoded_by_their_charset_else_as_utf8() {
+    let latin1 = testing::serve(|_| {
+        let body = b"<html><body><h1>Caf\xe9 latin-1</h1></body></html>".to_vec();
+        Page::ok(Some("text/html; charset=iso-8859-1"), body)
+    });
+    let utf8 = testing::serve(|_| Page::ok(Some("text/html"), "<h1>Café utf-8</h1>"));
+    for bin in SCRAPERS {
+        for (base, title) in [(&latin1, "Café latin-1"), (&utf8, "Café utf-8")] {
+            let r = common::run(bin, &["--base-url", base]);
+            assert_eq!(r.code, Some(0), "{bin}: {r:?}");
+            let want = format!("Title found: {title}\n");
+            assert_eq!(r.out.matches(&want).count(), 10, "{bin}: {r:?}");
+        }
+    }
+}
+
+/// A server that sends its headers, then the body one byte every 100 ms: `--timeout` bounds the
+/// whole download, not each read, so that page fails after 2 s and the others still come back.
+#[test]
+fn a_slow_drip_body_times_out() {
+    let base = testing::serve(|path| match path {
+        "/377" => Page::drip(),
+        _ => plain_page(path, Some("text/html")),
+    });
+    for bin in SCRAPERS {
+        let t0 = std::time::Instant::now();
+        check_fault_with(bin, &base, &["--timeout", "2"], &["timed out"]);
+        let took = t0.elapsed();
+        // The drip lasts 50 s: well within that, even on a loaded machine.
+        assert!(
+            took < std::time::Duration::from_secs(10),
+            "{bin} took {took:?}"
+        );
+    }
 }
 
 #[test]
@@ -219,7 +272,7 @@ fn titles_keep_their_inner_whitespace() {
     }
 }
 
-/// A page over 4 MB is refused and reported like any failure, with or without a
+/// A page over 4 MiB is refused and reported like any failure, with or without a
 /// `Content-Length` (then the client must stop reading by itself).
 #[test]
 fn a_page_over_the_size_cap_is_a_failure() {
@@ -236,7 +289,7 @@ fn a_page_over_the_size_cap_is_a_failure() {
             }
         });
         for bin in SCRAPERS {
-            check_fault_with(bin, &base, &[], &["/377: over 4 MB"]);
+            check_fault_with(bin, &base, &[], &["/377: over 4 MiB"]);
         }
     }
 }

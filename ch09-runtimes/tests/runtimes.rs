@@ -126,6 +126,25 @@ fn a_page_over_4_mib_is_a_failed_download() {
     );
 }
 
+/// A server that sends its headers, then the body one byte every 100 ms: `--timeout` bounds the
+/// whole download, so the run fails after about 2 s rather than the drip's 50 s.
+#[test]
+fn a_slow_drip_body_times_out() {
+    let url = testing::serve(|_| testing::Page::drip());
+    let mut args = SMALL.to_vec();
+    args.extend(["--downloads", "2", "--timeout", "2", "--base-url", &url]);
+    let t0 = std::time::Instant::now();
+    let (_, err, code) = run(&args);
+    let took = t0.elapsed();
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("2 of 2 downloads failed, the first: ") && err.contains("timed out"),
+        "{err}"
+    );
+    // Well within the drip's 50 s, even on a loaded machine.
+    assert!(took < std::time::Duration::from_secs(10), "took {took:?}");
+}
+
 #[test]
 fn bad_flags_exit_2_with_one_line() {
     course_kit::testing::assert_bad_flags(

@@ -180,6 +180,58 @@ fn a_page_over_4_mib_is_a_failed_download() {
     }
 }
 
+/// A page is decoded as reqwest's `text()` does: by the `Content-Type`'s charset. In Latin-1,
+/// `é` and the no-break space are one byte each (0xE9 0xA0), 14 characters a line; read as UTF-8
+/// they would be one U+FFFD, 13.
+#[test]
+fn a_latin1_page_counts_its_characters() {
+    let base = testing::serve(|_| {
+        let body = b"Caf\xe9\xa0latin-1\r\n".repeat(100);
+        testing::Page::ok(Some("text/html; charset=iso-8859-1"), body)
+    });
+    for bin in PROGRAMS {
+        let (out, err, code) = run(bin, &["--base-url", &base]);
+        assert_eq!(code, Some(0), "{bin}: {err}");
+        assert_eq!(
+            count(&out, "Downloaded 1,400 characters."),
+            2,
+            "{bin}:\n{out}"
+        );
+        assert_eq!(
+            count(&out, "Downloaded (more) 1,400 characters."),
+            2,
+            "{bin}:\n{out}"
+        );
+    }
+}
+
+/// A server that sends its headers, then the body one byte every 100 ms, for the page that every
+/// program downloads blocking: `--timeout` bounds the whole download, not each read, so both fail
+/// after 2 s each and the other jobs still run.
+#[test]
+fn a_slow_drip_body_times_out() {
+    let base = testing::serve(|path| match path {
+        PAGE_MORE => testing::Page::drip(),
+        _ => testing::Page::ok(Some("text/html"), "<h1>Small</h1>"),
+    });
+    for bin in PROGRAMS {
+        let t0 = std::time::Instant::now();
+        let (out, err, code) = run(bin, &["--timeout", "2", "--base-url", &base]);
+        let took = t0.elapsed();
+        assert_eq!(code, Some(1), "{bin}: {err}");
+        // presync's blocking downloads stall its one thread for 2 s each, past its async
+        // downloads' own 2 s: those time out too, which is presync's lesson.
+        let failed = if bin == "presync" { 4 } else { 2 };
+        assert_eq!(err.matches(": timed out").count(), failed, "{bin}: {err}");
+        let summary = format!("{failed} of 4 downloads failed.");
+        assert!(err.contains(&summary), "{bin}: {err}");
+        let fine = count(&out, "Downloaded 14 characters.");
+        assert_eq!(fine, 4 - failed, "{bin}:\n{out}");
+        // The drip lasts 50 s: well within that, even on a loaded machine.
+        assert!(took < Duration::from_secs(10), "{bin} took {took:?}");
+    }
+}
+
 /// Runs `bin --timeline` with waits and latencies at a tenth of the course's (30–50 ms a page),
 /// long enough for overlapping downloads to overlap surely on a loaded machine.
 fn run_timeline(bin: &str, args: &[&str]) -> Output {

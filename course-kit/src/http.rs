@@ -21,12 +21,18 @@ pub fn client(timeout: Duration) -> reqwest::Result<reqwest::Client> {
         .build()
 }
 
-/// A blocking client for the synchronous programs. Do not call it from inside an async runtime:
-/// reqwest's blocking client runs its own runtime and refuses to nest.
+/// A blocking client for the synchronous programs, whose `timeout` also bounds a whole request,
+/// from connecting to the body's last byte. Do not call it from inside an async runtime: reqwest's
+/// blocking client runs its own runtime and refuses to nest.
 pub fn blocking_client(timeout: Duration) -> reqwest::Result<reqwest::blocking::Client> {
-    reqwest::blocking::Client::builder()
+    // A blocking builder's `timeout` bounds each wait (the response, then each read of the body),
+    // so a server dripping a byte at a time is never caught; the async builder inside it bounds
+    // the whole request, body included, as `client` above does.
+    let whole_request = reqwest::Client::builder()
         .user_agent(USER_AGENT)
         .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(timeout);
+    reqwest::blocking::ClientBuilder::from(whole_request)
         .timeout(timeout)
         .build()
 }

@@ -33,6 +33,9 @@ pub struct Page {
     pub body: Vec<u8>,
     /// Whether to send `Content-Length`; without it the body ends when the connection closes.
     pub length: bool,
+    /// `Some(gap)`: the body goes out one byte at a time, `gap` apart (a slow-drip server, which a
+    /// client's per-read timeout never catches); `None`: all at once.
+    pub drip: Option<Duration>,
 }
 
 impl Page {
@@ -43,6 +46,16 @@ impl Page {
             content_type,
             body: body.into(),
             length: true,
+            drip: None,
+        }
+    }
+
+    /// A `200 OK` HTML page whose body drips out one byte every 100 ms once its headers are sent:
+    /// 50 s for this one. Only a timeout over the whole download (`--timeout`) ends it early.
+    pub fn drip() -> Page {
+        Page {
+            drip: Some(Duration::from_millis(100)),
+            ..Page::ok(Some("text/html"), [b' '; 500])
         }
     }
 
@@ -56,9 +69,9 @@ impl Page {
 }
 
 /// A bare HTTP/1.1 server on 127.0.0.1, for pages the embedded site does not have (a body in no
-/// `Content-Type`, a page over a program's size cap, …): every GET gets `respond(path)`, on a
-/// thread of its own, and the connection is closed after it. Returns the base URL
-/// (`http://127.0.0.1:PORT`); it serves until the test process ends.
+/// `Content-Type`, a page over a program's size cap, a slow drip, …): every GET gets
+/// `respond(path)`, on a thread of its own, and the connection is closed after it. Returns the
+/// base URL (`http://127.0.0.1:PORT`); it serves until the test process ends.
 pub fn serve(respond: impl Fn(&str) -> Page + Send + Sync + 'static) -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port on 127.0.0.1");
     let url = format!("http://{}", listener.local_addr().expect("a bound address"));
@@ -88,10 +101,17 @@ pub fn serve(respond: impl Fn(&str) -> Page + Send + Sync + 'static) -> String {
                     head.push_str(&format!("Content-Length: {}\r\n", page.body.len()));
                 }
                 head.push_str("\r\n");
-                // The client may hang up early (on a page over its cap): not the server's failure.
+                // The client may hang up early (on a page over its cap, or a drip it gave up on):
+                // not the server's failure, and the end of a drip.
                 let _ = stream
                     .write_all(head.as_bytes())
-                    .and_then(|()| stream.write_all(&page.body));
+                    .and_then(|()| match page.drip {
+                        None => stream.write_all(&page.body),
+                        Some(gap) => page.body.chunks(1).try_for_each(|byte| {
+                            std::thread::sleep(gap);
+                            stream.write_all(byte).and_then(|()| stream.flush())
+                        }),
+                    });
             });
         }
     });

@@ -4,7 +4,7 @@
 //!
 //! Run: `cargo run -p ch08-pools` (or `-- --executor threads`, `-- --workers 2 --timeline`)
 //!
-//! Copy: `cargo add anyhow clap procspawn rayon reqwest scraper serde url --features clap/derive,reqwest/blocking,serde/derive`, and this chapter's `src/executor.rs` as `mod executor;`
+//! Copy: `cargo add anyhow clap encoding_rs mime procspawn rayon reqwest scraper serde url --features clap/derive,reqwest/blocking,serde/derive`, and this chapter's `src/executor.rs` as `mod executor;`
 //!
 //! Expect: five `Getting title from …, PID: …, ProcName: SpawnProcess-N` lines, `Waiting for
 //! downloads...`, `Done`, the titles in submission order; pages from the embedded site (`--live`).
@@ -23,6 +23,9 @@ use ch08_pools::executor::{ProcessPoolExecutor, RayonExecutor, ThreadPoolExecuto
 use clap::{Parser, ValueEnum};
 use course_kit::cli::{MAX_WORKERS, Net, TimeScale, Timeline};
 use course_kit::site::{FRONT_PAGES, Source};
+use encoding_rs::{Encoding, UTF_8};
+use mime::Mime;
+use reqwest::header::{CONTENT_TYPE, HeaderMap};
 use scraper::{Html, Selector};
 
 const URLS: [&str; 5] = [
@@ -33,8 +36,8 @@ const URLS: [&str; 5] = [
     "https://training.talkpython.fm/",
 ];
 
-/// A larger page is refused (a front page is well under 1 MB), so a flood cannot fill memory.
-const MAX_PAGE: u64 = 4 << 20;
+/// A page is read whole, so its size is capped: the server chooses it, the memory is ours.
+const MAX_PAGE: usize = 4 << 20;
 
 /// Get the titles of five sites on a process, thread or rayon pool.
 #[derive(Parser, Debug)]
@@ -129,14 +132,21 @@ fn get_title((url, timeout): (String, Duration)) -> Result<String, String> {
         .and_then(|client| client.get(&url).send())
         .and_then(reqwest::blocking::Response::error_for_status)
         .map_err(|e| course_kit::http::describe(&e, false))?;
-    let mut body = Vec::new();
-    let read = resp.take(MAX_PAGE + 1).read_to_end(&mut body);
-    read.map_err(|e| format!("the response broke off: {e}"))?;
-    if body.len() as u64 > MAX_PAGE {
-        return Err(format!("the page is over {} MB", MAX_PAGE >> 20));
+    let encoding = encoding(resp.headers()); // what `resp.text` decodes the page with
+
+    let mut page = Vec::new(); // at most MAX_PAGE bytes, and one more to tell a longer page
+    let read = resp.take(MAX_PAGE as u64 + 1).read_to_end(&mut page);
+    // A read's error wraps reqwest's (a timeout, a cut connection): described as the others are.
+    read.map_err(|e| match e.get_ref().and_then(|e| e.downcast_ref()) {
+        Some(e) => course_kit::http::describe(e, false),
+        None => format!("the response broke off: {e}"),
+    })?;
+    if page.len() > MAX_PAGE {
+        return Err(format!("over {} MiB", MAX_PAGE >> 20));
     }
-    // Any text is a page, whatever its Content-Type says, as BeautifulSoup parses what arrives.
-    let html = String::from_utf8(body).map_err(|_| "the response is not text")?;
+    // Any body is a page, as BeautifulSoup parses what arrives: as in `text()`, bytes that are not
+    // text in its encoding become U+FFFD.
+    let html = encoding.decode(&page).0;
 
     let soup = Html::parse_document(&html);
     let Some(tag) = soup.select(&Selector::parse("h1").expect("valid")).next() else {
@@ -149,4 +159,13 @@ fn get_title((url, timeout): (String, Duration)) -> Result<String, String> {
     }
     // `get_text(strip=True)`: each piece of text stripped, joined with nothing.
     Ok(tag.text().map(str::trim).collect())
+}
+
+/// The encoding reqwest's `text()` decodes a page with: the `Content-Type`'s charset, else UTF-8.
+fn encoding(headers: &HeaderMap) -> &'static Encoding {
+    let content_type = headers.get(CONTENT_TYPE).and_then(|t| t.to_str().ok());
+    let mime: Option<Mime> = content_type.and_then(|t| t.parse().ok());
+    let charset = mime.as_ref().and_then(|m| m.get_param(mime::CHARSET));
+    let label = charset.map_or("utf-8", |c| c.as_str());
+    Encoding::for_label(label.as_bytes()).unwrap_or(UTF_8)
 }

@@ -5,7 +5,7 @@
 //!
 //! Run: `cargo run -p ch09-runtimes --release --bin nosync -- --timeline`
 //!
-//! Copy: `cargo add reqwest anyhow num-format --features reqwest/blocking`
+//! Copy: `cargo add reqwest anyhow num-format encoding_rs mime --features reqwest/blocking`
 //!
 //! Expect: `Computing...` 3×, `Downloading...` and `Downloading more ...` 2× each with the page's
 //! size, `Waiting...` 4×, then `Synchronous version done in ~6 seconds.`; a staircase of downloads.
@@ -23,7 +23,10 @@ use ch09_runtimes::unsync::{self, Jobs, PAGE, PAGE_LIVE, PAGE_MORE, PAGE_MORE_LI
 use clap::Parser;
 use course_kit::cli::{Net, TimeScale, Timeline};
 use course_kit::site::Source;
+use encoding_rs::{Encoding, UTF_8};
+use mime::Mime;
 use num_format::{Locale, ToFormattedString};
+use reqwest::header::{CONTENT_TYPE, HeaderMap};
 
 /// A page is read whole, so its size is capped: the server chooses it, the memory is ours.
 const MAX_PAGE: usize = 4 << 20;
@@ -83,11 +86,12 @@ fn compute_some(iterations: u64) {
 fn download_some(client: &reqwest::blocking::Client, url: &str) -> anyhow::Result<()> {
     println!("Downloading...");
     let resp = client.get(url).send()?.error_for_status()?;
+    let encoding = encoding(resp.headers()); // what `resp.text` decodes the page with
 
     let mut page = Vec::new(); // at most MAX_PAGE bytes, and one more to tell a longer page
     resp.take(MAX_PAGE as u64 + 1).read_to_end(&mut page)?;
     anyhow::ensure!(page.len() <= MAX_PAGE, "{url}: over {} MiB", MAX_PAGE >> 20);
-    let text = String::from_utf8_lossy(&page);
+    let text = encoding.decode(&page).0;
 
     let chars = text.chars().count().to_formatted_string(&Locale::en);
     println!("Downloaded {chars} characters.");
@@ -97,11 +101,12 @@ fn download_some(client: &reqwest::blocking::Client, url: &str) -> anyhow::Resul
 fn download_some_more(client: &reqwest::blocking::Client, url: &str) -> anyhow::Result<()> {
     println!("Downloading more ...");
     let resp = client.get(url).send()?.error_for_status()?;
+    let encoding = encoding(resp.headers()); // what `resp.text` decodes the page with
 
     let mut page = Vec::new(); // at most MAX_PAGE bytes, and one more to tell a longer page
     resp.take(MAX_PAGE as u64 + 1).read_to_end(&mut page)?;
     anyhow::ensure!(page.len() <= MAX_PAGE, "{url}: over {} MiB", MAX_PAGE >> 20);
-    let text = String::from_utf8_lossy(&page);
+    let text = encoding.decode(&page).0;
 
     let chars = text.chars().count().to_formatted_string(&Locale::en);
     println!("Downloaded (more) {chars} characters.");
@@ -116,4 +121,13 @@ fn wait_some(ms: Duration) {
         // and fixed marks make one wait ~1 s in all three programs, so they compare overlap.
         std::thread::sleep((start + i * ms).saturating_duration_since(Instant::now()));
     }
+}
+
+/// The encoding reqwest's `text()` decodes a page with: the `Content-Type`'s charset, else UTF-8.
+fn encoding(headers: &HeaderMap) -> &'static Encoding {
+    let content_type = headers.get(CONTENT_TYPE).and_then(|t| t.to_str().ok());
+    let mime: Option<Mime> = content_type.and_then(|t| t.parse().ok());
+    let charset = mime.as_ref().and_then(|m| m.get_param(mime::CHARSET));
+    let label = charset.map_or("utf-8", |c| c.as_str());
+    Encoding::for_label(label.as_bytes()).unwrap_or(UTF_8)
 }

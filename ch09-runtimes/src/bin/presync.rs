@@ -5,7 +5,7 @@
 //!
 //! Run: `cargo run -p ch09-runtimes --release --bin presync -- --timeline`
 //!
-//! Copy: `cargo add tokio reqwest anyhow futures num-format --features tokio/rt-multi-thread,tokio/macros,tokio/time,reqwest/blocking`
+//! Copy: `cargo add tokio reqwest anyhow futures num-format encoding_rs mime --features tokio/rt-multi-thread,tokio/macros,tokio/time,reqwest/blocking`
 //!
 //! Expect: `nosync`'s lines in another order, then `Synchronous version done in ~2 seconds.`: the
 //! waits overlap, but the blocking jobs still run one at a time, and nothing moves meanwhile.
@@ -23,8 +23,11 @@ use ch09_runtimes::unsync::{self, Jobs, PAGE, PAGE_LIVE, PAGE_MORE, PAGE_MORE_LI
 use clap::Parser;
 use course_kit::cli::{Net, TimeScale, Timeline};
 use course_kit::site::Source;
+use encoding_rs::{Encoding, UTF_8};
 use futures::future::try_join_all; // New: `asyncio.gather` of a list
+use mime::Mime;
 use num_format::{Locale, ToFormattedString};
+use reqwest::header::{CONTENT_TYPE, HeaderMap};
 use tokio::runtime::Builder; // New: the loop
 
 /// A page is read whole, so its size is capped: the server chooses it, the memory is ours.
@@ -100,13 +103,14 @@ async fn compute_some(iterations: u64) {
 async fn download_some(client: reqwest::Client, url: String) -> anyhow::Result<()> {
     println!("Downloading...");
     let mut resp = client.get(&url).send().await?.error_for_status()?;
+    let encoding = encoding(resp.headers()); // what `resp.text` decodes the page with
 
     let mut page = Vec::new(); // refused as soon as it grows past MAX_PAGE bytes
     while let Some(chunk) = resp.chunk().await? {
         page.extend_from_slice(&chunk);
         anyhow::ensure!(page.len() <= MAX_PAGE, "{url}: over {} MiB", MAX_PAGE >> 20);
     }
-    let text = String::from_utf8_lossy(&page);
+    let text = encoding.decode(&page).0;
 
     let chars = text.chars().count().to_formatted_string(&Locale::en);
     println!("Downloaded {chars} characters.");
@@ -120,11 +124,12 @@ async fn download_some_more(client: reqwest::blocking::Client, url: String) -> a
     let helper = std::thread::spawn(move || {
         println!("Downloading more ...");
         let resp = client.get(&url).send()?.error_for_status()?;
+        let encoding = encoding(resp.headers()); // what `resp.text` decodes the page with
 
         let mut page = Vec::new(); // at most MAX_PAGE bytes, and one more to tell a longer page
         resp.take(MAX_PAGE as u64 + 1).read_to_end(&mut page)?;
         anyhow::ensure!(page.len() <= MAX_PAGE, "{url}: over {} MiB", MAX_PAGE >> 20);
-        let text = String::from_utf8_lossy(&page);
+        let text = encoding.decode(&page).0;
 
         let chars = text.chars().count().to_formatted_string(&Locale::en);
         println!("Downloaded (more) {chars} characters.");
@@ -142,4 +147,13 @@ async fn wait_some(ms: Duration) {
         // and fixed marks make one wait ~1 s in all three programs, so they compare overlap.
         tokio::time::sleep_until((start + i * ms).into()).await;
     }
+}
+
+/// The encoding reqwest's `text()` decodes a page with: the `Content-Type`'s charset, else UTF-8.
+fn encoding(headers: &HeaderMap) -> &'static Encoding {
+    let content_type = headers.get(CONTENT_TYPE).and_then(|t| t.to_str().ok());
+    let mime: Option<Mime> = content_type.and_then(|t| t.parse().ok());
+    let charset = mime.as_ref().and_then(|m| m.get_param(mime::CHARSET));
+    let label = charset.map_or("utf-8", |c| c.as_str());
+    Encoding::for_label(label.as_bytes()).unwrap_or(UTF_8)
 }

@@ -363,8 +363,8 @@ async fn timers<R: Rt>(rt: &R, n: u64) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The most bytes a page may have. Pages are counted as they arrive, never kept, but a page
-/// larger than any real one is a fault of the site (a wrong `--base-url`), not a figure.
+/// A page's size is the server's choice: one larger than any real page is a fault of the site (a
+/// wrong `--base-url`), not a figure. Pages are counted as they arrive, never kept nor decoded.
 const MAX_PAGE: usize = 4 << 20;
 
 /// Downloads every URL at once; the failed ones, each with why (`live`: `--live`'s hint).
