@@ -101,7 +101,28 @@ trait Rt {
     /// reqwest's futures need a tokio reactor: tokio has one, the others borrow one via Compat.
     fn io<F: Future + Send + 'static>(f: F) -> impl Future<Output = F::Output> + Send + 'static
     where
-        F::Output: Send;
+        F::Output: Send,
+    {
+        async_compat::Compat::new(f)
+    }
+}
+
+/// smol's and async-std's channels are both the async-channel crate (2.x and 1.x): one body of
+/// code, for two types.
+macro_rules! async_channel {
+    ($runtime:ident) => {
+        type Tx = $runtime::channel::Sender<u64>;
+        type Rx = $runtime::channel::Receiver<u64>;
+        fn bounded(capacity: usize) -> (Self::Tx, Self::Rx) {
+            $runtime::channel::bounded(capacity)
+        }
+        async fn put(tx: &Self::Tx, i: u64) {
+            tx.send(i).await.expect("the consumer is alive");
+        }
+        async fn take(rx: &mut Self::Rx) -> Option<u64> {
+            rx.recv().await.ok()
+        }
+    };
 }
 
 struct Tokio {
@@ -228,23 +249,7 @@ impl Rt for Smol {
     async fn sleep(d: Duration) {
         smol::Timer::after(d).await;
     }
-    type Tx = smol::channel::Sender<u64>;
-    type Rx = smol::channel::Receiver<u64>;
-    fn bounded(capacity: usize) -> (Self::Tx, Self::Rx) {
-        smol::channel::bounded(capacity)
-    }
-    async fn put(tx: &Self::Tx, i: u64) {
-        tx.send(i).await.expect("the consumer is alive");
-    }
-    async fn take(rx: &mut Self::Rx) -> Option<u64> {
-        rx.recv().await.ok()
-    }
-    fn io<F: Future + Send + 'static>(f: F) -> impl Future<Output = F::Output> + Send + 'static
-    where
-        F::Output: Send,
-    {
-        async_compat::Compat::new(f)
-    }
+    async_channel!(smol);
 }
 
 /// async-std's global executor (one thread per core unless ASYNC_STD_THREAD_COUNT says
@@ -271,24 +276,7 @@ impl Rt for AsyncStd {
     async fn sleep(d: Duration) {
         async_std::task::sleep(d).await;
     }
-    // async-channel, as smol's, but the 1.x release async-std pins: another type to Rust.
-    type Tx = async_std::channel::Sender<u64>;
-    type Rx = async_std::channel::Receiver<u64>;
-    fn bounded(capacity: usize) -> (Self::Tx, Self::Rx) {
-        async_std::channel::bounded(capacity)
-    }
-    async fn put(tx: &Self::Tx, i: u64) {
-        tx.send(i).await.expect("the consumer is alive");
-    }
-    async fn take(rx: &mut Self::Rx) -> Option<u64> {
-        rx.recv().await.ok()
-    }
-    fn io<F: Future + Send + 'static>(f: F) -> impl Future<Output = F::Output> + Send + 'static
-    where
-        F::Output: Send,
-    {
-        async_compat::Compat::new(f)
-    }
+    async_channel!(async_std);
 }
 
 /// One workload; each returns an error if its result is wrong (a benchmark that checks itself).
