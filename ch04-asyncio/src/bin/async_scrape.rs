@@ -12,7 +12,7 @@
 //!
 //! Python vs Rust: as with a coroutine, calling `get_html(…)` runs none of it; a Rust future moves
 //! only when polled, and `tokio::spawn` (`create_task`) hands it to the runtime, which polls it.
-//! Failed pages as in `sync_scrape.rs`; lines marked `// New:` differ from that file.
+//! Failed pages as in `sync_scrape.rs`.
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -22,9 +22,9 @@ use anyhow::Context;
 use clap::Parser;
 use course_kit::cli::{Net, TimeScale, Timeline};
 use course_kit::{http, site::Source};
-use reqwest::Client; // New: the async client
+use reqwest::Client; // the async client
 use scraper::{Html, Selector};
-use tokio::runtime::Builder; // New
+use tokio::runtime::Builder;
 
 /// The course's colours (colorama's Fore.YELLOW, Fore.CYAN), and red for a page that failed.
 const YELLOW: Style = AnsiColor::Yellow.on_default();
@@ -83,12 +83,12 @@ fn main() -> anyhow::Result<ExitCode> {
     let args = Args::parse();
     // The embedded site (unless `--base-url` or `--live`), serving for as long as `source` lives.
     let source = Source::from_flags(&args.net, args.time.time_scale)?;
-    let client = http::client(args.net.timeout())?; // New: the async client
+    let client = http::client(args.net.timeout())?; // the async client
 
     let t0 = Instant::now();
-    // New: the event loop. One thread is enough: the time goes into waiting, not computing.
+    // The event loop. One thread is enough: the time goes into waiting, not computing.
     let event_loop = Builder::new_current_thread().enable_all().build()?;
-    let failed = event_loop.block_on(get_title_range(&client, &source.base(LIVE)))?; // New
+    let failed = event_loop.block_on(get_title_range(&client, &source.base(LIVE)))?;
     let dt = t0.elapsed().as_secs_f64();
     println!("Done in {dt:.2} sec.");
 
@@ -98,17 +98,17 @@ fn main() -> anyhow::Result<ExitCode> {
 
 /// Prints the title of episodes 375–384, in order; returns how many failed.
 async fn get_title_range(client: &Client, base: &str) -> anyhow::Result<usize> {
-    // New: start every download first. Each task starts as soon as this one waits, so all the
+    // Start every download first. Each task starts as soon as this one waits, so all the
     // requests are in flight while it waits for the first.
     let mut tasks = Vec::new();
     // The course's range: kept small, so as not to load talkpython.fm with `--live`.
     for n in 375..=384 {
-        let download = get_html(client.clone(), base.to_owned(), n); // New: a future, not run yet
-        tasks.push((n, tokio::spawn(download))); // New: a task: the runtime will poll it
+        let download = get_html(client.clone(), base.to_owned(), n); // a future, not run yet
+        tasks.push((n, tokio::spawn(download))); // a task: the runtime will poll it
     }
 
     let mut failed = 0;
-    // New: then wait for each in episode order: the later ones are often done already.
+    // Then wait for each in episode order: the later ones are often done already.
     for (n, task) in tasks {
         match task.await? {
             Ok(html) => {
@@ -121,7 +121,7 @@ async fn get_title_range(client: &Client, base: &str) -> anyhow::Result<usize> {
             }
         }
     }
-    Ok(failed) // New
+    Ok(failed)
 }
 
 #[cfg(test)]
