@@ -103,7 +103,8 @@ impl Seed {
     pub fn rng_for(seed: u64, stream: u64) -> StdRng {
         // `seed_from_u64` spreads one number; two must first become one without `(1, 0)` and
         // `(0, 1)` colliding, which a plain sum or xor would do. One SplitMix64 step does it,
-        // and every seeded stream of the workspace (and the site's latencies) goes through here.
+        // and every seeded stream of the workspace goes through here (the
+        // site's page latencies keep their own path hash: see `site.rs`).
         let mut z = seed ^ stream.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
