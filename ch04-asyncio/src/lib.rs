@@ -5,11 +5,10 @@
 //! - `simple_gen`: a generator is a restartable function (an `Iterator`); `async_stream` is its
 //!   async twin (a `Stream`, consumed with `while let Some(x) = stream.next().await`).
 //! - `sync_program` → `async_program`: a producer and a consumer, blocking, then as tasks sharing
-//!   one thread through a channel; `async_program` marks its changed lines `// New:`.
-//! - `loop_program` → `loop_program_uv`: one workload, two executors (tokio's, smol's); the
-//!   second marks the lines that change `// New:`.
+//!   one thread through a channel.
+//! - `loop_program` → `loop_program_uv`: one workload, two executors (tokio's, smol's).
 //! - `sync_scrape` → `async_scrape`: the same scraper, blocking and then async with every
-//!   download started at once; `async_scrape` marks its changed lines `// New:`.
+//!   download started at once.
 //! - `count_async`, `rand_async`, `lazy_futures`, `task_group`, `to_thread`, `async_files`: the
 //!   learner notes' concepts (gather, lazy futures, task groups versus gather, blocking calls,
 //!   file I/O).

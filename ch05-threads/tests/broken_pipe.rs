@@ -10,6 +10,7 @@ fn a_closed_output_pipe_ends_the_program_quietly() {
     assert_quiet_on_broken_pipe("hello", &["--time-scale", "0.01"]);
     assert_quiet_on_broken_pipe("threaded_prod", &["--time-scale", "0"]);
     assert_quiet_on_broken_pipe("cooperative_stop", &["--time-scale", "0"]);
+    assert_quiet_on_broken_pipe("worker_panic", &["--time-scale", "0", "--panic-at", "0"]);
 }
 
 /// `program > /dev/full`: a failed write is one `error:` line and exit code 1, as Python's

@@ -9,6 +9,7 @@ fn version_names_the_program() {
         "hello",
         "sync_prod",
         "threaded_prod",
+        "worker_panic",
     ] {
         course_kit::testing::assert_version_names_program(bin);
     }

@@ -8,9 +8,8 @@
 //!
 //! Each bank program in `src/bin/` is a whole program on one skeleton (`main` → five threads of
 //! `do_bank_stuff` → `do_transfer` → `validate_bank`), as the course's files are. They differ only
-//! in how a transfer and a validation are made safe (or not). `// New: …` marks each line where a
-//! bank departs from the one before it (its header names which), so `diff` between the two shows
-//! the concept and nothing else:
+//! in how a transfer and a validation are made safe (or not), so `diff`
+//! between a bank and the one before it shows the concept and nothing else:
 //!
 //! | program | strategy |
 //! |---|---|

@@ -126,18 +126,7 @@ fn main() {
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let open_files = ch10_web::raise_open_file_limit();
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines().find_map(|l| {
-                Some(
-                    l.strip_prefix("model name")?
-                        .trim_start_matches([' ', '\t', ':'])
-                        .to_owned(),
-                )
-            })
-        })
-        .unwrap_or_else(|| "an unknown CPU".to_owned());
+    let cpu = load::cpu_name();
     println!(
         "Worker processes, {secs} s per run; {cores} cores ({cpu}); open-file limit {open_files}\n"
     );

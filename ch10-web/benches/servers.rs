@@ -139,18 +139,7 @@ fn main() {
     ];
     // This process's limit is what the servers and loadtest (its children) inherit and raise to.
     let open_files = ch10_web::raise_open_file_limit();
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines().find_map(|l| {
-                Some(
-                    l.strip_prefix("model name")?
-                        .trim_start_matches([' ', '\t', ':'])
-                        .to_owned(),
-                )
-            })
-        })
-        .unwrap_or_else(|| "an unknown CPU".to_owned());
+    let cpu = load::cpu_name();
     println!(
         "Three servers on {PATH}, {secs} s per run, {}; {cores} cores ({cpu}); open-file limit {open_files}\n",
         if cached() {

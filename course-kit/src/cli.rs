@@ -44,11 +44,6 @@ impl Default for TimeScale {
 }
 
 impl TimeScale {
-    /// A course duration scaled by `--time-scale`.
-    pub fn scale(&self, d: Duration) -> Duration {
-        d.mul_f64(self.time_scale)
-    }
-
     /// `secs` seconds of course time, scaled by `--time-scale`.
     pub fn secs(&self, secs: f64) -> Duration {
         Duration::from_secs_f64(secs * self.time_scale)
@@ -106,7 +101,10 @@ impl Seed {
     /// A generator for stream `stream` of the given seed. Threads and tasks each take their own
     /// stream, so runs with the same seed make the same choices whatever the interleaving.
     pub fn rng_for(seed: u64, stream: u64) -> StdRng {
-        // SplitMix64 step: spreads nearby (seed, stream) pairs far apart.
+        // `seed_from_u64` spreads one number; two must first become one without `(1, 0)` and
+        // `(0, 1)` colliding, which a plain sum or xor would do. One SplitMix64 step does it,
+        // and every seeded stream of the workspace goes through here (the
+        // site's page latencies keep their own path hash: see `site.rs`).
         let mut z = seed ^ stream.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -167,15 +165,6 @@ impl Net {
     pub fn timeout(&self) -> Duration {
         Duration::from_secs_f64(self.timeout)
     }
-}
-
-/// `base/path` with exactly one slash between them.
-pub fn join(base: &str, path: &str) -> String {
-    format!(
-        "{}/{}",
-        base.trim_end_matches('/'),
-        path.trim_start_matches('/')
-    )
 }
 
 #[cfg(test)]
@@ -240,17 +229,5 @@ mod tests {
         let b: u64 = Seed::rng_for(1, 1).random();
         assert_ne!(a, b);
         assert_eq!(a, Seed::rng_for(1, 0).random::<u64>());
-    }
-
-    #[test]
-    fn join_keeps_base_paths() {
-        assert_eq!(
-            join("http://h:1/fault/404/", "/375"),
-            "http://h:1/fault/404/375"
-        );
-        assert_eq!(
-            join("https://talkpython.fm", "375"),
-            "https://talkpython.fm/375"
-        );
     }
 }

@@ -17,7 +17,7 @@
 //! | `/api/...` | the JSON upstream services of ch10 (location, sun, weather): see `upstream.rs`; they wait their own latencies |
 //!
 //! The site records every request it serves: its path, when it arrived, and when its last byte
-//! went out ([`LocalSite::spans`]), beside its peak-concurrency counter. That is what `--timeline`
+//! went out ([`LocalSite::spans`]); its peak concurrency is read from that log. That is what `--timeline`
 //! draws, so the lesson code needs no instrumentation.
 //!
 //! Because `/fault/{kind}/...` accepts any suffix, `--base-url http://127.0.0.1:PORT/fault/500`
@@ -29,7 +29,6 @@ use std::fmt::Write as _;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::thread::JoinHandle;
@@ -46,7 +45,7 @@ use rand::{Rng, SeedableRng, rngs::StdRng};
 use tokio::sync::oneshot;
 use url::Url;
 
-use crate::cli::{Net, join};
+use crate::cli::Net;
 use crate::timeline::{self, Rows, Span};
 
 mod upstream;
@@ -123,9 +122,6 @@ impl Default for SiteConfig {
 struct Inner {
     cfg: SiteConfig,
     faults: HashMap<String, Fault>,
-    in_flight: AtomicUsize,
-    peak: AtomicUsize,
-    served: AtomicUsize,
     /// Every request, in order of arrival: its path, its arrival, and when its last byte left.
     log: Mutex<Vec<(String, Instant, Option<Instant>)>>,
 }
@@ -135,9 +131,6 @@ impl Inner {
         Inner {
             faults: cfg.faults.iter().cloned().collect(),
             cfg,
-            in_flight: AtomicUsize::new(0),
-            peak: AtomicUsize::new(0),
-            served: AtomicUsize::new(0),
             log: Mutex::new(Vec::new()),
         }
     }
@@ -209,14 +202,18 @@ impl LocalSite {
     }
 
     /// The most requests that were being answered at the same moment: 1 for a strictly
-    /// sequential client, up to N for N overlapping downloads.
+    /// sequential client, up to N for N overlapping downloads. Read from the log, as the chart is.
     pub fn peak_concurrency(&self) -> usize {
-        self.inner.peak.load(Ordering::SeqCst)
+        timeline::peak(&self.spans())
     }
 
     /// How many requests have been answered (or started answering).
     pub fn requests_served(&self) -> usize {
-        self.inner.served.load(Ordering::SeqCst)
+        self.inner
+            .log
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
     }
 
     /// Every request served so far, in order of arrival, for [`crate::timeline`]: labelled with
@@ -334,6 +331,12 @@ impl Source {
     }
 }
 
+/// `base/path` with exactly one slash between them, keeping any path the base already has.
+fn join(base: &str, path: &str) -> String {
+    let (base, path) = (base.trim_end_matches('/'), path.trim_start_matches('/'));
+    format!("{base}/{path}")
+}
+
 /// What `--timeline` prints instead of a chart when `flag` sent the requests to another site.
 pub fn no_chart(flag: &str) -> String {
     format!("--timeline: no chart with {flag} (it draws what the embedded site saw)")
@@ -354,12 +357,9 @@ fn router(inner: Arc<Inner>) -> Router {
         .with_state(inner)
 }
 
-/// The outermost layer: counts and logs every request from its arrival until its response body
-/// has been sent (or dropped, when the client went away).
+/// The outermost layer: logs every request from its arrival until its response body has been
+/// sent (or dropped, when the client went away).
 async fn record(State(inner): State<Arc<Inner>>, req: Request, next: Next) -> Response {
-    let now = inner.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-    inner.peak.fetch_max(now, Ordering::SeqCst);
-    inner.served.fetch_add(1, Ordering::SeqCst);
     let label = req
         .uri()
         .path_and_query()
@@ -382,7 +382,6 @@ struct Finished {
 
 impl Drop for Finished {
     fn drop(&mut self) {
-        self.inner.in_flight.fetch_sub(1, Ordering::SeqCst);
         let mut log = self
             .inner
             .log
@@ -438,13 +437,17 @@ async fn latency(State(inner): State<Arc<Inner>>, req: Request, next: Next) -> R
 
 impl Inner {
     fn latency_for(&self, path: &str) -> Duration {
-        // FNV-1a: a stable hash, so a path's latency is the same on every run with one seed.
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ self.cfg.seed;
-        for b in path.bytes() {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
-        }
+        // A hash of the seed and the path (FNV-1a, from the seed: std's hashers may change
+        // between releases), so a path's latency is the same on every run with one seed. Not
+        // `Seed::rng_for`: the READMEs' timings (ch04's 4.16 s, ch09's 5.71 s) were measured
+        // with these latencies.
+        let hash = path
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325 ^ self.cfg.seed, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+            });
         let (lo, hi) = self.cfg.latency_ms;
-        let ms = StdRng::seed_from_u64(h).random_range(lo.min(hi)..=hi.max(lo));
+        let ms = StdRng::seed_from_u64(hash).random_range(lo.min(hi)..=hi.max(lo));
         Duration::from_millis(ms).mul_f64(self.cfg.time_scale)
     }
 }
@@ -493,6 +496,11 @@ async fn index() -> Html<String> {
     ))
 }
 
+fn not_found() -> Response {
+    let html = Html(page("Not found", "<h1>Not found</h1>", 0));
+    (StatusCode::NOT_FOUND, html).into_response()
+}
+
 /// The title of episode `n` on the embedded site.
 pub fn episode_title(n: u32) -> String {
     let topic = EPISODE_TOPICS[n as usize % EPISODE_TOPICS.len()];
@@ -505,11 +513,7 @@ async fn episode(Path(n): Path<String>) -> Response {
             let title = episode_title(n);
             Html(page(&title, &format!("<h1>\n    {title}\n  </h1>"), 150)).into_response()
         }
-        Err(_) => (
-            StatusCode::NOT_FOUND,
-            Html(page("Not found", "<h1>Not found</h1>", 0)),
-        )
-            .into_response(),
+        Err(_) => not_found(),
     }
 }
 
@@ -558,11 +562,7 @@ async fn front_page(Path(host): Path<String>) -> Response {
         }
         "training.talkpython.fm" => "<h1>\n  Online Python courses\n</h1>",
         _ => {
-            return (
-                StatusCode::NOT_FOUND,
-                Html(page("Not found", "<h1>Not found</h1>", 0)),
-            )
-                .into_response();
+            return not_found();
         }
     };
     Html(page(&host, heading, 60)).into_response()
@@ -576,11 +576,7 @@ async fn title_case(Path(case): Path<String>) -> Response {
         "empty-h1-link-text" => "<h1> <a href=\"/\"> </a> </h1>",
         "no-h1" => "<h2>Only a subheading</h2>",
         _ => {
-            return (
-                StatusCode::NOT_FOUND,
-                Html(page("Not found", "<h1>Not found</h1>", 0)),
-            )
-                .into_response();
+            return not_found();
         }
     };
     Html(page(&case, heading, 5)).into_response()
@@ -599,11 +595,7 @@ async fn fault_route_rest(Path((kind, _rest)): Path<(String, String)>) -> Respon
 
 async fn fault_response(fault: Fault) -> Response {
     match fault {
-        Fault::NotFound => (
-            StatusCode::NOT_FOUND,
-            Html(page("Not found", "<h1>Not found</h1>", 0)),
-        )
-            .into_response(),
+        Fault::NotFound => not_found(),
         Fault::ServerError => (
             StatusCode::INTERNAL_SERVER_ERROR,
             Html(page("Server error", "<h1>Server error</h1>", 0)),
@@ -755,6 +747,17 @@ mod tests {
             let d = inner.latency_for(&format!("/{n}"));
             assert!((300..=500).contains(&d.as_millis()), "{d:?}");
             assert_eq!(d, inner.latency_for(&format!("/{n}")), "fixed per path");
+        }
+    }
+
+    #[test]
+    fn join_keeps_base_paths() {
+        let cases = [
+            ("http://h:1/fault/404/", "/375", "http://h:1/fault/404/375"),
+            ("https://talkpython.fm", "375", "https://talkpython.fm/375"),
+        ];
+        for (base, path, url) in cases {
+            assert_eq!(join(base, path), url);
         }
     }
 

@@ -11,8 +11,7 @@
 //! for twice the items (`--time-scale 0.01` for 0.2 s).
 //!
 //! Python vs Rust: an `async fn` call builds a future that does nothing until polled; the
-//! runtime's `spawn` (`create_task`) makes it a task that the runtime polls. Lines marked
-//! `// New:` differ from `sync_program.rs`.
+//! runtime's `spawn` (`create_task`) makes it a task that the runtime polls.
 
 use std::time::{Duration, Instant};
 
@@ -21,8 +20,8 @@ use clap::Parser;
 use course_kit::cli::{Seed, TimeScale};
 use rand::Rng;
 use rand::rngs::StdRng;
-use tokio::runtime::Builder; // New
-use tokio::sync::mpsc; // New: an async queue
+use tokio::runtime::Builder;
+use tokio::sync::mpsc; // an async queue
 
 /// The course's colour for producers (colorama's Fore.YELLOW).
 const PRODUCER: Style = AnsiColor::Yellow.on_default();
@@ -51,30 +50,30 @@ fn main() -> std::io::Result<()> {
     let args = Args::parse();
     let (second, seed) = (args.time.secs(1.0), args.seed.value());
     let rng = |stream| Seed::rng_for(seed, stream);
-    // New: the event loop. One thread runs every task, as in asyncio: the concurrency comes from
+    // The event loop. One thread runs every task, as in asyncio: the concurrency comes from
     // tasks taking turns while they wait, not from parallelism.
     let event_loop = Builder::new_current_thread().enable_time().build()?;
 
     let t0 = Instant::now();
     println!("App started.");
-    // New: unbounded, like asyncio.Queue(): a producer never waits to put.
+    // Unbounded, like asyncio.Queue(): a producer never waits to put.
     let (data, rx) = mpsc::unbounded_channel();
-    // New: each producer has its own random stream, so a seed repeats whatever the interleaving.
+    // Each producer has its own random stream, so a seed repeats whatever the interleaving.
     let task1 = event_loop.spawn(generate_data(args.items, data.clone(), rng(0), second));
     let task2 = event_loop.spawn(generate_data(args.items, data, rng(1), second));
     let task3 = event_loop.spawn(process_data(args.items * 2, rx, second));
 
-    // New: asyncio.gather, run until complete. Err only if a task panicked.
+    // `loop.run_until_complete(asyncio.gather(...))`. Err only if a task panicked.
     let final_task = async { tokio::try_join!(task1, task2, task3) };
     event_loop.block_on(final_task)?;
 
     let dt = t0.elapsed().as_secs_f64();
     println!("App exiting, total time: {dt:.2} sec.");
-    Ok(()) // New
+    Ok(())
 }
 
 /// Makes `num` items, pausing 0.5–1.5 `second`s after each.
-// New: async, and it sends into the queue instead of appending to a list.
+// `async def`: it puts into the queue instead of appending to a list.
 async fn generate_data(
     num: u64,
     data: mpsc::UnboundedSender<Item>,
@@ -84,22 +83,22 @@ async fn generate_data(
     for idx in 1..=num {
         let item = idx * idx;
         if data.send((item, Instant::now())).is_err() {
-            return; // New: the consumer is gone, so nobody wants the rest
+            return; // the consumer is gone, so nobody wants the rest
         }
 
         anstream::println!("{PRODUCER} -- generated item {idx}{PRODUCER:#}");
-        // New: an async sleep: this task waits, the others run.
+        // `await asyncio.sleep(...)`: this task waits, the others run.
         tokio::time::sleep(second.mul_f64(rng.random::<f64>() + 0.5)).await;
     }
 }
 
 /// Processes `num` items, pausing half a `second` after each.
-// New: async, and it waits on the queue for each item.
+// `async def`: it waits on the queue for each item.
 async fn process_data(num: u64, mut data: mpsc::UnboundedReceiver<Item>, second: Duration) {
     let mut processed = 0;
     while processed < num {
         let Some(item) = data.recv().await else {
-            break; // New: both producers are done and the queue is empty
+            break; // both producers are done and the queue is empty
         };
 
         processed += 1;
@@ -107,6 +106,6 @@ async fn process_data(num: u64, mut data: mpsc::UnboundedReceiver<Item>, second:
         let dt = t.elapsed().as_secs_f64();
 
         anstream::println!("{CONSUMER} +++ Processed value {value} after {dt:.2} sec.{CONSUMER:#}");
-        tokio::time::sleep(second / 2).await; // New: an async sleep
+        tokio::time::sleep(second / 2).await;
     }
 }

@@ -12,7 +12,7 @@
 //!
 //! Python vs Rust: as with a coroutine, calling `get_html(…)` runs none of it; a Rust future moves
 //! only when polled, and `tokio::spawn` (`create_task`) hands it to the runtime, which polls it.
-//! Failed pages as in `sync_scrape.rs`; lines marked `// New:` differ from that file.
+//! Failed pages as in `sync_scrape.rs`.
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -23,10 +23,10 @@ use course_kit::cli::{Net, TimeScale, Timeline};
 use course_kit::{http, site::Source};
 use encoding_rs::{Encoding, UTF_8};
 use mime::Mime;
-use reqwest::Client; // New: the async client
+use reqwest::Client; // the async client
 use reqwest::header::{CONTENT_TYPE, HeaderMap};
 use scraper::{Html, Selector};
-use tokio::runtime::Builder; // New
+use tokio::runtime::Builder;
 
 /// The course's colours (colorama's Fore.YELLOW, Fore.CYAN), and red for a page that failed.
 const YELLOW: Style = AnsiColor::Yellow.on_default();
@@ -50,16 +50,16 @@ struct Args {
     timeline: Timeline,
 }
 
-// New: async, and owning its arguments, so that its task may outlive the loop that spawned it.
+// async, and owning its arguments, so that its task may outlive the loop that spawned it.
 async fn get_html(client: Client, base: String, episode_number: u32) -> anyhow::Result<String> {
     anstream::println!("{YELLOW}Getting HTML for episode {episode_number}{YELLOW:#}");
 
     let url = format!("{base}/{episode_number}");
-    // New: each `.await` is where this task waits for the network, and the others run.
+    // each `.await` is where this task waits for the network, and the others run.
     let mut resp = client.get(&url).send().await?.error_for_status()?;
     let encoding = encoding(resp.headers()); // what `resp.text` decodes the page with
 
-    let mut html = Vec::new(); // New: refused as soon as it grows past MAX_PAGE bytes
+    let mut html = Vec::new(); // refused as soon as it grows past MAX_PAGE bytes
     while let Some(chunk) = resp.chunk().await? {
         html.extend_from_slice(&chunk);
         anyhow::ensure!(html.len() <= MAX_PAGE, "{url}: over {} MiB", MAX_PAGE >> 20);
@@ -84,12 +84,12 @@ fn main() -> anyhow::Result<ExitCode> {
     let args = Args::parse();
     // The embedded site (unless `--base-url` or `--live`), serving for as long as `source` lives.
     let source = Source::from_flags(&args.net, args.time.time_scale)?;
-    let client = http::client(args.net.timeout())?; // New: the async client
+    let client = http::client(args.net.timeout())?; // the async client
 
     let t0 = Instant::now();
-    // New: the event loop. One thread is enough: the time goes into waiting, not computing.
+    // The event loop. One thread is enough: the time goes into waiting, not computing.
     let event_loop = Builder::new_current_thread().enable_all().build()?;
-    let failed = event_loop.block_on(get_title_range(&client, &source.base(LIVE)))?; // New
+    let failed = event_loop.block_on(get_title_range(&client, &source.base(LIVE)))?;
     let dt = t0.elapsed().as_secs_f64();
     println!("Done in {dt:.2} sec.");
 
@@ -99,17 +99,17 @@ fn main() -> anyhow::Result<ExitCode> {
 
 /// Prints the title of episodes 375–384, in order; returns how many failed.
 async fn get_title_range(client: &Client, base: &str) -> anyhow::Result<usize> {
-    // New: start every download first. Each task starts as soon as this one waits, so all the
+    // Start every download first. Each task starts as soon as this one waits, so all the
     // requests are in flight while it waits for the first.
     let mut tasks = Vec::new();
     // The course's range: kept small, so as not to load talkpython.fm with `--live`.
     for n in 375..=384 {
-        let download = get_html(client.clone(), base.to_owned(), n); // New: a future, not run yet
-        tasks.push((n, tokio::spawn(download))); // New: a task: the runtime will poll it
+        let download = get_html(client.clone(), base.to_owned(), n); // a future, not run yet
+        tasks.push((n, tokio::spawn(download))); // a task: the runtime will poll it
     }
 
     let mut failed = 0;
-    // New: then wait for each in episode order: the later ones are often done already.
+    // Then wait for each in episode order: the later ones are often done already.
     for (n, task) in tasks {
         match task.await? {
             Ok(html) => {
@@ -122,7 +122,7 @@ async fn get_title_range(client: &Client, base: &str) -> anyhow::Result<usize> {
             }
         }
     }
-    Ok(failed) // New
+    Ok(failed)
 }
 
 /// The encoding reqwest's `text()` decodes a page with: the `Content-Type`'s charset, else UTF-8.

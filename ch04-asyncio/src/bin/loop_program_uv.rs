@@ -11,8 +11,8 @@
 //! "standard" too), then the total time: about `loop_program`'s, where uvloop gains 1.8× on asyncio.
 //!
 //! Python vs Rust: uvloop is installed as asyncio's loop policy and the program is unchanged. Rust
-//! has no global loop to replace: the executor is whatever drives the future, so the lines marked
-//! `// New:` (relative to `loop_program.rs`) change. tokio's channel works on any executor.
+//! has no global loop to replace: the executor is whatever drives the future, so the lines
+//! that make and drive it change. tokio's channel works on any executor.
 
 use std::time::Instant;
 
@@ -30,7 +30,7 @@ struct Args {
     actions: u64,
 }
 
-// New: no `?` in `main`: building a smol executor cannot fail.
+// No `?` in `main`: building a smol executor cannot fail.
 fn main() {
     course_kit::exit::quiet_broken_pipe();
     let args = Args::parse();
@@ -42,7 +42,7 @@ fn main() {
     );
     let t0 = Instant::now();
 
-    // New: smol's single-threaded executor; `block_on` below drives it on this thread.
+    // smol's single-threaded executor; `block_on` below drives it on this thread.
     let event_loop = smol::LocalExecutor::new();
     // Unbounded, like asyncio.Queue() without a maxsize: a put never waits.
     let (data, rx) = mpsc::unbounded_channel();
@@ -51,9 +51,9 @@ fn main() {
     let task3 = event_loop.spawn(generate_data(args.actions - lim, data));
     let task2 = event_loop.spawn(process_data(args.actions, rx));
 
-    // New: a smol task hands back its value itself (a panic in it resumes here).
+    // A smol task hands back its value itself (a panic in it resumes here).
     let final_task = async { futures::join!(task1, task2, task3) };
-    smol::block_on(event_loop.run(final_task)); // New: drive the executor until all are done
+    smol::block_on(event_loop.run(final_task)); // drive the executor until all are done
 
     let dt = t0.elapsed().as_secs_f64();
     println!("App exiting, total time: {dt:.3} sec.");

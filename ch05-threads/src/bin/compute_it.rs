@@ -11,7 +11,7 @@
 //!
 //! Python vs Rust: the loop compiles to a few instructions per number, as fast as C. Rust has no
 //! JIT or interpreter to warm up; the course's `do_math(1)` runs 9 numbers, so both time one cold
-//! run. `compute_threaded`'s `// New:` marks are relative to this file.
+//! run.
 
 use std::time::Instant;
 

@@ -12,7 +12,7 @@
 //!
 //! Python vs Rust: Python's threads take turns holding the GIL, so the course's version is no
 //! faster; Rust has no GIL, and each thread runs its slice on its own core (free-threaded Python
-//! can too: see the chapter's README). `// New:` marks are relative to `compute_it.rs`.
+//! can too: see the chapter's README).
 
 use std::thread;
 use std::time::Instant;
@@ -30,25 +30,25 @@ struct Args {
           value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
     num: u64,
     #[command(flatten)]
-    workers: Workers, // New
+    workers: Workers,
     /// First time the same loop on one thread, then print the threads' speed-up over it
     #[arg(long)]
-    factor: bool, // New
+    factor: bool,
 }
 
 fn main() {
     course_kit::exit::quiet_broken_pipe();
     let args = Args::parse();
-    let (num, factor) = (args.num, args.factor); // New
+    let (num, factor) = (args.num, args.factor);
     course_kit::warn_if_unoptimized!();
     do_math(1, 10);
-    let one_thread = factor.then(|| time_one_thread(num)); // New
+    let one_thread = factor.then(|| time_one_thread(num));
 
     let t0 = Instant::now();
 
-    let processor_count = args.workers.get() as u64; // New
-    println!("Doing math on {processor_count} processors."); // New
-    // New: one thread per slice, `num*(n-1)/p .. num*n/p`. `scope` joins them all before it
+    let processor_count = args.workers.get() as u64;
+    println!("Doing math on {processor_count} processors.");
+    // One thread per slice, `num*(n-1)/p .. num*n/p`. `scope` joins them all before it
     // returns, so the threads may borrow, and each `join` hands back its thread's sum.
     let sum: f64 = thread::scope(|s| {
         let threads: Vec<_> = (1..=processor_count)
@@ -61,10 +61,10 @@ fn main() {
     let dt = t0.elapsed().as_secs_f64();
     match one_thread {
         None => println!("Done in {dt:.2} sec."),
-        Some(one) => println!("Done in {dt:.2} sec. (factor: {:.2}x)", one / dt), // New
+        Some(one) => println!("Done in {dt:.2} sec. (factor: {:.2}x)", one / dt),
     }
     if one_thread.is_some_and(|one| one < dt) {
-        println!("(A factor below 1: other programs were busy on the cores; run it when idle.)"); // New
+        println!("(A factor below 1: other programs were busy on the cores; run it when idle.)");
     }
     println!("Sum of the square roots: {}", thousands(sum as u64));
 }
@@ -83,7 +83,7 @@ pub fn do_math(start: u64, num: u64) -> f64 {
     sum
 }
 
-/// New: `--factor`'s baseline, timed in this run on this machine, never a figure typed in (the
+/// `--factor`'s baseline, timed in this run on this machine, never a figure typed in (the
 /// course's file divides 8.54 s by its time).
 fn time_one_thread(num: u64) -> f64 {
     let t0 = Instant::now();

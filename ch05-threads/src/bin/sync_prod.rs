@@ -9,8 +9,7 @@
 //! Expect: 40 yellow ` -- generated item` lines about a second apart, then 40 cyan
 //! ` +++ Processed value` lines whose ages grow to ~40 s; ~60 s in all (`--time-scale 0.01`: 0.6 s).
 //!
-//! Python vs Rust: nothing differs yet. `threaded_prod` runs the same functions on three threads;
-//! its `// New:` marks are relative to this file.
+//! Python vs Rust: nothing differs yet. `threaded_prod` runs the same functions on three threads.
 
 use std::collections::VecDeque;
 use std::thread;

@@ -12,7 +12,7 @@
 //! Python vs Rust: the list needs a `Mutex`, where Python leans on the GIL. Cancelling is the
 //! course's: main stops waiting and returns, which ends the process and its threads (every Rust
 //! thread is a "daemon", see `hello`; `cooperative_stop` asks them to stop instead). At end-of-file
-//! on stdin (`< /dev/null`) Python cancels at once; this runs to the end. `// New:` vs `sync_prod`.
+//! on stdin (`< /dev/null`) Python cancels at once; this runs to the end.
 
 use std::collections::VecDeque;
 use std::io;
@@ -27,7 +27,7 @@ use rand::Rng;
 
 const PRODUCER: Style = AnsiColor::Yellow.on_default(); // the course's colorama colours
 const CONSUMER: Style = AnsiColor::Cyan.on_default();
-const PROMPT: Style = AnsiColor::Red.on_default(); // New
+const PROMPT: Style = AnsiColor::Red.on_default();
 
 /// Two producers and a consumer on three threads; press Enter to cancel.
 #[derive(Parser, Debug)]
@@ -54,18 +54,18 @@ fn main() {
     let (mut rng1, mut rng2) = (Seed::rng_for(seed, 0), Seed::rng_for(seed, 1));
     let t0 = Instant::now();
     println!("App started.");
-    // New: one list for three threads: `Arc` makes each an owner, `Mutex` lets one in at a time.
+    // One list for three threads: `Arc` makes each an owner, `Mutex` lets one in at a time.
     let data = Arc::new(Mutex::new(VecDeque::new()));
 
-    let (data1, data2) = (Arc::clone(&data), Arc::clone(&data)); // New
-    let abort_thread = thread::spawn(check_cancel); // New
+    let (data1, data2) = (Arc::clone(&data), Arc::clone(&data));
+    let abort_thread = thread::spawn(check_cancel);
     let threads = [
-        thread::spawn(move || generate_data(items, &data1, &mut rng1, second)), // New
-        thread::spawn(move || generate_data(items, &data2, &mut rng2, second)), // New
-        thread::spawn(move || process_data(2 * items, &data, second)),          // New
+        thread::spawn(move || generate_data(items, &data1, &mut rng1, second)),
+        thread::spawn(move || generate_data(items, &data2, &mut rng2, second)),
+        thread::spawn(move || process_data(2 * items, &data, second)),
     ];
 
-    // New: the course's loop of `join(0.001)`s: look at the threads every millisecond.
+    // The course's loop of `join(0.001)`s: look at the threads every millisecond.
     while threads.iter().any(|t| !t.is_finished()) {
         thread::sleep(Duration::from_millis(1));
         if abort_thread.is_finished() {
@@ -76,9 +76,9 @@ fn main() {
 
     let dt = t0.elapsed().as_secs_f64();
     println!("App exiting, total time: {dt:.2} sec.");
-} // New: returning from main ends the process, and any thread still running with it.
+} // returning from main ends the process, and any thread still running with it.
 
-/// New: the course's fourth thread: it ends when a line is read, which means "cancel".
+/// The course's fourth thread: it ends when a line is read, which means "cancel".
 fn check_cancel() {
     anstream::println!("{PROMPT}Press enter to cancel...{PROMPT:#}");
     // At end-of-file (no terminal: CI, `< /dev/null`) nobody can press Enter: stay alive.
@@ -92,7 +92,7 @@ fn check_cancel() {
 fn generate_data(num: u64, data: &Mutex<VecDeque<Item>>, rng: &mut impl Rng, second: Duration) {
     for idx in 1..=num {
         let item = idx * idx;
-        data.lock().unwrap().push_back((item, Instant::now())); // New: lock, push, unlock
+        data.lock().unwrap().push_back((item, Instant::now()));
 
         anstream::println!("{PRODUCER} -- generated item {idx}{PRODUCER:#}");
         thread::sleep(second.mul_f64(rng.random_range(0.5..1.5)));
@@ -102,10 +102,10 @@ fn generate_data(num: u64, data: &Mutex<VecDeque<Item>>, rng: &mut impl Rng, sec
 fn process_data(num: u64, data: &Mutex<VecDeque<Item>>, second: Duration) {
     let mut processed = 0;
     while processed < num {
-        // New: the guard lives for this statement only, so the producers are not locked out
+        // The guard lives for this statement only, so the producers are not locked out
         // while the consumer sleeps.
         let Some((value, t)) = data.lock().unwrap().pop_front() else {
-            thread::sleep(second / 100); // New: the next item may not be made yet: poll
+            thread::sleep(second / 100); // the next item may not be made yet: poll
             continue;
         };
 

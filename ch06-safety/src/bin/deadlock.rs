@@ -12,7 +12,7 @@
 //! `All good` (a stuck transfer moved no money), exit code 1; a 2 ms pause makes it every run.
 //!
 //! Python vs Rust: both would just hang; `Mutex::lock` has no timeout, so the detector checks a
-//! wait-for graph before each wait, as databases do. `// New:` vs `safe_bank_fine_grained.rs`.
+//! wait-for graph before each wait, as databases do.
 
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
@@ -22,7 +22,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use anstyle::{AnsiColor, Style};
-use ch06_safety::lock_graph::{Cycle, Halt, LockGraph, Watched}; // New: the deadlock detector
+use ch06_safety::lock_graph::{Cycle, Halt, LockGraph, Watched}; // the deadlock detector
 use clap::Parser;
 use clap::error::ErrorKind;
 use course_kit::cli::Seed;
@@ -57,18 +57,18 @@ struct Args {
 /// no account. A static, so that `do_transfer` keeps the course's arguments.
 static YIELD_MID_TRANSFER: AtomicBool = AtomicBool::new(true);
 
-/// New: how long a transfer sits on its first lock before asking for the second. Without it, a
+/// How long a transfer sits on its first lock before asking for the second. Without it, a
 /// thread usually gets both locks before anyone else runs and the deadlock takes a long time to
 /// show up.
 const WINDOW: Duration = Duration::from_millis(2);
 
 fn main() -> ExitCode {
     course_kit::exit::quiet_broken_pipe();
-    // New: set by a worker that cannot go on, so that none goes on.
+    // Set by a worker that cannot go on, so that none goes on.
     let stop = AtomicBool::new(false);
     let args = Args::parse();
     if args.threads < 2 {
-        // New: one thread alone cannot deadlock here, and this demo must never quietly succeed.
+        // One thread alone cannot deadlock here, and this demo must never quietly succeed.
         clap::Error::raw(
             ErrorKind::ValueValidation,
             "--threads must be at least 2: a deadlock needs threads waiting for each other\n",
@@ -80,9 +80,9 @@ fn main() -> ExitCode {
 
     let accounts = create_accounts();
     let total = accounts.iter().map(|a| *a.lock().unwrap()).sum();
-    let graph = LockGraph::new(); // New: who holds which account, who waits for which
+    let graph = LockGraph::new(); // who holds which account, who waits for which
 
-    let _ = validate_bank(&accounts, graph.watch(0), total, false); // New: no thread yet, so nothing is poisoned
+    let _ = validate_bank(&accounts, graph.watch(0), total, false); // no thread yet, so nothing is poisoned
     println!("Starting transfers...");
 
     let t0 = Instant::now();
@@ -91,23 +91,23 @@ fn main() -> ExitCode {
             .map(|worker| {
                 let mut rng = Seed::rng_for(seed, worker);
                 let (accounts, stop) = (&accounts, &stop);
-                let me = graph.watch(worker as usize); // New: each worker's name in the graph
+                let me = graph.watch(worker as usize); // each worker's name in the graph
                 s.spawn(move || {
                     let done = do_bank_stuff(accounts, me, total, args.transfers, &mut rng, stop);
                     if done.is_err() {
-                        stop.store(true, Relaxed); // New: one worker cannot go on, so none goes on
+                        stop.store(true, Relaxed); // one worker cannot go on, so none goes on
                     }
                     done
                 })
             })
             .collect();
-        // New: joining each worker ourselves turns its panic into a value to report, where
+        // Joining each worker ourselves turns its panic into a value to report, where
         // `scope` would re-raise it.
         workers.into_iter().map(|worker| worker.join()).collect()
     });
     let dt = t0.elapsed().as_secs_f64();
 
-    // New: explain every worker that did not finish.
+    // Explain every worker that did not finish.
     let (mut failed, mut poisoned, mut deadlocks) = (false, 0, 0);
     for (worker, outcome) in (1..).zip(outcomes) {
         match outcome {
@@ -115,7 +115,7 @@ fn main() -> ExitCode {
             Ok(Err(Halt::Poisoned)) => poisoned += 1,
             Ok(Err(Halt::Deadlock(cycle))) => {
                 failed = true;
-                // New: the first circle is the lesson; later ones only formed because the first
+                // The first circle is the lesson; later ones only formed because the first
                 // thread to give up let go of its lock while the others were still stopping.
                 if deadlocks == 0 {
                     report_deadlock(&cycle);
@@ -149,7 +149,7 @@ fn main() -> ExitCode {
     // Every worker has stopped, so no money is in flight.
     let consistent = match validate_bank(&accounts, graph.watch(0), total, false) {
         Ok(consistent) => consistent,
-        // New: a poisoned lock still holds the data; `into_inner` hands it over anyway. (Alone,
+        // A poisoned lock still holds the data; `into_inner` hands it over anyway. (Alone,
         // main cannot be caught in a circle.)
         Err(_) => {
             println!("Counting the money anyway (PoisonError::into_inner), to see the damage:");
@@ -213,7 +213,7 @@ pub fn do_transfer(
     to: usize,
     amount: i64,
 ) -> Result<(), Halt> {
-    // New: the bug: source first, destination second. A transfer 1 → 2 and a transfer 2 → 1 take
+    // The bug: source first, destination second. A transfer 1 → 2 and a transfer 2 → 1 take
     // the same two locks in opposite orders. Each lock goes through the detector.
     let mut source = me.lock(from, || accounts[from].lock())?;
     thread::sleep(WINDOW);
@@ -238,7 +238,7 @@ pub fn validate_bank(
     total: i64,
     quiet: bool,
 ) -> Result<bool, Halt> {
-    // New: all six locks at once, in index order; holding them together is what makes the sum a
+    // All six locks at once, in index order; holding them together is what makes the sum a
     // consistent snapshot. Through the detector: a validation can be caught in a circle too.
     let held = accounts
         .iter()
@@ -264,7 +264,7 @@ fn report(current: i64, total: i64, quiet: bool) -> bool {
     current == total
 }
 
-/// New: the circle, one line per thread.
+/// The circle, one line per thread.
 fn report_deadlock(cycle: &Cycle) {
     anstream::println!(
         "{ERROR}ERROR: Deadlock! These threads wait for each other in a circle:{ERROR:#}"

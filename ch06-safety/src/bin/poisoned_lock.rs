@@ -12,12 +12,12 @@
 //!
 //! Python vs Rust: a Python thread that dies inside `with transfer_lock:` releases the lock and the
 //! others carry on, the money gone. Rust *poisons* a `Mutex` whose holder panicked: `lock()` then
-//! returns an error, because the data may be half updated. `// New:` vs `safe_bank`.
+//! returns an error, because the data may be half updated.
 
-use std::process::ExitCode; // New
+use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering::Relaxed;
-use std::sync::{Mutex, PoisonError}; // New
+use std::sync::{Mutex, PoisonError};
 use std::thread;
 use std::time::Instant;
 
@@ -46,18 +46,18 @@ struct Args {
     /// Make worker 1 panic halfway through its Nth transfer (or the next one that moves money)
     #[arg(long, value_name = "N", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
-    panic_at: u64, // New
+    panic_at: u64,
 }
 
 /// The course's `time.sleep(0)` mid-transfer: it lets another thread run while the money is in
 /// no account. A static, so that `do_transfer` keeps the course's arguments.
 static YIELD_MID_TRANSFER: AtomicBool = AtomicBool::new(true);
 
-/// New: why a worker stops early: a lock it needs is poisoned.
+/// Why a worker stops early: a lock it needs is poisoned.
 #[derive(Debug)]
 pub struct Poisoned;
 
-/// New: so that `lock()?` turns a poisoned lock into a clean stop instead of a panic.
+/// So that `lock()?` turns a poisoned lock into a clean stop instead of a panic.
 impl<T> From<PoisonError<T>> for Poisoned {
     fn from(_: PoisonError<T>) -> Self {
         Poisoned
@@ -66,14 +66,14 @@ impl<T> From<PoisonError<T>> for Poisoned {
 
 fn main() -> ExitCode {
     course_kit::exit::quiet_broken_pipe();
-    let args = Args::parse(); // New: no debug-build warning: its time is not the lesson
+    let args = Args::parse(); // no debug-build warning: its time is not the lesson
     YIELD_MID_TRANSFER.store(!args.no_yield, Relaxed);
     let (seed, transfers) = (args.seed.value(), args.transfers);
 
     let accounts = create_accounts();
     let total = accounts.lock().unwrap().iter().sum();
 
-    validate_bank(&accounts, total, false).ok(); // New: nothing is poisoned yet
+    validate_bank(&accounts, total, false).ok(); // nothing is poisoned yet
     println!("Starting transfers...");
 
     let t0 = Instant::now();
@@ -81,16 +81,16 @@ fn main() -> ExitCode {
         let jobs: Vec<_> = (1..=5)
             .map(|job| {
                 let (accounts, mut rng) = (&accounts, Seed::rng_for(seed, job));
-                let panic_at = (job == 1).then_some(args.panic_at); // New: worker 1 dies
+                let panic_at = (job == 1).then_some(args.panic_at); // worker 1 dies
                 s.spawn(move || do_bank_stuff(accounts, total, transfers, &mut rng, panic_at))
             })
             .collect();
-        // New: join each job here: `scope` would re-raise its panic, `join` returns it.
+        // Join each job here: `scope` would re-raise its panic, `join` returns it.
         jobs.into_iter().map(|job| job.join()).collect()
     });
     let dt = t0.elapsed().as_secs_f64();
 
-    // New: what became of each worker.
+    // What became of each worker.
     let (mut failed, mut poisoned) = (false, 0);
     for (job, outcome) in (1..).zip(jobs) {
         match outcome {
@@ -112,15 +112,15 @@ fn main() -> ExitCode {
         );
     }
 
-    let verb = if failed { "stopped" } else { "complete" }; // New
+    let verb = if failed { "stopped" } else { "complete" };
     println!("Transfers {verb} ({dt:.2}) sec");
     if validate_bank(&accounts, total, false).is_err() {
-        // New: a poisoned lock still holds the data; `into_inner` hands it over anyway.
+        // A poisoned lock still holds the data; `into_inner` hands it over anyway.
         println!("Counting the money anyway (PoisonError::into_inner), to see the damage:");
         let accounts = accounts.lock().unwrap_or_else(PoisonError::into_inner);
         report(accounts.iter().sum(), total, false);
     }
-    // New: a run that lost a worker says so in its exit code.
+    // A run that lost a worker says so in its exit code.
     if failed {
         ExitCode::FAILURE
     } else {
@@ -133,16 +133,16 @@ pub fn do_bank_stuff(
     total: i64,
     transfers: u64,
     rng: &mut impl Rng,
-    panic_at: Option<u64>, // New
+    panic_at: Option<u64>,
 ) -> Result<(), Poisoned> {
     for n in 1..=transfers {
         let (a1, a2) = get_two_accounts(6, rng); // the count is behind the lock
         let amount = rng.random_range(1..=100);
-        let die = panic_at.is_some_and(|at| n >= at); // New
-        do_transfer(accounts, a1, a2, amount, die)?; // New: `?`: a poisoned lock stops this worker
-        validate_bank(accounts, total, true)?; // New
+        let die = panic_at.is_some_and(|at| n >= at);
+        do_transfer(accounts, a1, a2, amount, die)?; // `?`: a poisoned lock stops this worker
+        validate_bank(accounts, total, true)?;
     }
-    Ok(()) // New
+    Ok(())
 }
 
 /// The course's six accounts, $44,500 in all, and the course's `transfer_lock`.
@@ -155,16 +155,16 @@ pub fn do_transfer(
     from: usize,
     to: usize,
     amount: i64,
-    die: bool, // New
+    die: bool,
 ) -> Result<(), Poisoned> {
-    let mut accounts = accounts.lock()?; // New: `?` where safe_bank unwraps
+    let mut accounts = accounts.lock()?; // `?` where safe_bank unwraps
     if accounts[from] < amount {
         return Ok(());
     }
 
     accounts[from] -= amount;
     if die {
-        panic!("injected fault (--panic-at): died between a debit and its credit"); // New
+        panic!("injected fault (--panic-at): died between a debit and its credit");
     }
     if YIELD_MID_TRANSFER.load(Relaxed) {
         thread::yield_now();
@@ -179,7 +179,7 @@ pub fn validate_bank(
     total: i64,
     quiet: bool,
 ) -> Result<bool, Poisoned> {
-    let current = accounts.lock()?.iter().sum(); // New: `?`
+    let current = accounts.lock()?.iter().sum();
     Ok(report(current, total, quiet))
 }
 

@@ -12,9 +12,9 @@
 //!
 //! Python vs Rust: the lock *owns* the balances (`Mutex<Vec<i64>>`): no code can touch them
 //! without it. A plain `Mutex`, not the course's `RLock`: nothing here locks twice (see
-//! `reentrant`). A panic under the lock poisons it: see `poisoned_lock`. `// New:` vs `unsafe_bank`.
+//! `reentrant`). A panic under the lock poisons it: see `poisoned_lock`.
 
-use std::sync::Mutex; // New
+use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering::Relaxed;
 use std::thread;
@@ -56,7 +56,7 @@ fn main() {
     let (seed, transfers) = (args.seed.value(), args.transfers);
 
     let accounts = create_accounts();
-    let total = accounts.lock().unwrap().iter().sum(); // New
+    let total = accounts.lock().unwrap().iter().sum();
 
     validate_bank(&accounts, total, false);
     println!("Starting transfers...");
@@ -76,7 +76,7 @@ fn main() {
 
 pub fn do_bank_stuff(accounts: &Mutex<Vec<i64>>, total: i64, transfers: u64, rng: &mut impl Rng) {
     for _ in 0..transfers {
-        let (a1, a2) = get_two_accounts(6, rng); // New: the count is behind the lock
+        let (a1, a2) = get_two_accounts(6, rng); // the count is behind the lock
         let amount = rng.random_range(1..=100);
         do_transfer(accounts, a1, a2, amount);
         validate_bank(accounts, total, true);
@@ -85,11 +85,11 @@ pub fn do_bank_stuff(accounts: &Mutex<Vec<i64>>, total: i64, transfers: u64, rng
 
 /// The course's six accounts, $44,500 in all, and the course's `transfer_lock`.
 fn create_accounts() -> Mutex<Vec<i64>> {
-    Mutex::new(vec![5000, 10_000, 7500, 7000, 6000, 9000]) // New: the lock owns them
+    Mutex::new(vec![5000, 10_000, 7500, 7000, 6000, 9000]) // the lock owns them
 }
 
 pub fn do_transfer(accounts: &Mutex<Vec<i64>>, from: usize, to: usize, amount: i64) {
-    // New: the whole transfer, check included, holds the lock; `unwrap` panics only if another
+    // The whole transfer, check included, holds the lock; `unwrap` panics only if another
     // thread panicked while holding it (`poisoned_lock` shows that).
     let mut accounts = accounts.lock().unwrap();
     if accounts[from] < amount {
@@ -101,11 +101,11 @@ pub fn do_transfer(accounts: &Mutex<Vec<i64>>, from: usize, to: usize, amount: i
         thread::yield_now();
     }
     accounts[to] += amount;
-} // New: the guard goes out of scope here, which unlocks.
+} // the guard goes out of scope here, which unlocks.
 
 /// True when the bank holds `total`.
 pub fn validate_bank(accounts: &Mutex<Vec<i64>>, total: i64, quiet: bool) -> bool {
-    let current = accounts.lock().unwrap().iter().sum(); // New: no transfer runs while it sums
+    let current = accounts.lock().unwrap().iter().sum(); // no transfer runs while it sums
     report(current, total, quiet)
 }
 

@@ -12,7 +12,7 @@
 //!
 //! Python vs Rust: the course orders locks by `id()`; an index is Rust's simplest stable order.
 //! Each `Mutex<i64>` owns its balance. The course's unused `do_transfer_global_style` is
-//! `safe_bank`'s; without the order you get `deadlock`. `// New:` vs `safe_bank`.
+//! `safe_bank`'s; without the order you get `deadlock`.
 
 use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
@@ -56,7 +56,7 @@ fn main() {
     let (seed, transfers) = (args.seed.value(), args.transfers);
 
     let accounts = create_accounts();
-    let total = accounts.iter().map(|a| *a.lock().unwrap()).sum(); // New
+    let total = accounts.iter().map(|a| *a.lock().unwrap()).sum();
 
     validate_bank(&accounts, total, false);
     println!("Starting transfers...");
@@ -76,7 +76,7 @@ fn main() {
 
 pub fn do_bank_stuff(accounts: &[Mutex<i64>], total: i64, transfers: u64, rng: &mut impl Rng) {
     for _ in 0..transfers {
-        let (a1, a2) = get_two_accounts(accounts.len(), rng); // New
+        let (a1, a2) = get_two_accounts(accounts.len(), rng);
         let amount = rng.random_range(1..=100);
         do_transfer(accounts, a1, a2, amount);
         validate_bank(accounts, total, true);
@@ -87,11 +87,11 @@ pub fn do_bank_stuff(accounts: &[Mutex<i64>], total: i64, transfers: u64, rng: &
 fn create_accounts() -> Vec<Mutex<i64>> {
     [5000, 10_000, 7500, 7000, 6000, 9000]
         .map(Mutex::new)
-        .into() // New
+        .into()
 }
 
 pub fn do_transfer(accounts: &[Mutex<i64>], from: usize, to: usize, amount: i64) {
-    // New: the two locks in one global order, the lower account number first whichever way the
+    // The two locks in one global order, the lower account number first whichever way the
     // money goes, so two transfers never each hold the lock the other wants.
     let mut lock1 = accounts[from.min(to)].lock().unwrap();
     let mut lock2 = accounts[from.max(to)].lock().unwrap();
@@ -113,11 +113,11 @@ pub fn do_transfer(accounts: &[Mutex<i64>], from: usize, to: usize, amount: i64)
 
 /// True when the bank holds `total`.
 pub fn validate_bank(accounts: &[Mutex<i64>], total: i64, quiet: bool) -> bool {
-    // New: all six locks, in the same order, held together: that makes the sum a snapshot.
+    // All six locks, in the same order, held together: that makes the sum a snapshot.
     let held: Vec<_> = accounts.iter().map(|a| a.lock().unwrap()).collect();
     let current = held.iter().map(|balance| **balance).sum();
     report(current, total, quiet)
-} // New: the six guards are dropped here.
+} // the six guards are dropped here.
 
 /// The course's two messages.
 fn report(current: i64, total: i64, quiet: bool) -> bool {

@@ -14,7 +14,6 @@
 //! Python vs Rust: only Python's process pool beats one thread; in Rust all run in parallel, and
 //! what is left to compare is what each costs to start (see the chapter's README).
 
-use std::cell::Cell;
 use std::process::ExitCode;
 use std::sync::Barrier;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -63,175 +62,180 @@ fn main() -> ExitCode {
     course_kit::exit::report(run(args))
 }
 
-/// One way of doing the work: returns the slices' values and, for a new pool, its start-up time.
-type Strategy<'a> = dyn FnMut() -> anyhow::Result<(Vec<i64>, Option<Duration>)> + 'a;
+/// The ways of doing the work, in the table's order. `SideBySide` is not a way to do the job but
+/// the yardstick: independent copies of it, to measure what the machine can do in parallel.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Way {
+    OneThread,
+    SideBySide,
+    Threads,
+    NewPool,
+    WarmPool,
+    Rayon,
+}
 
-/// One strategy's best time, its results and, for process pools, what starting it cost.
-struct Measured {
-    time: Duration,
+const WAYS: [Way; 6] = [
+    Way::OneThread,
+    Way::SideBySide,
+    Way::Threads,
+    Way::NewPool,
+    Way::WarmPool,
+    Way::Rayon,
+];
+
+impl Way {
+    fn name(self, p: usize) -> String {
+        match self {
+            Way::OneThread => "one thread".into(),
+            Way::SideBySide => format!("{p} copies side by side"),
+            Way::Threads => format!("threads ({p})"),
+            Way::NewPool => format!("processes, new pool ({p})"),
+            Way::WarmPool => format!("processes, warm pool ({p})"),
+            Way::Rayon => format!("rayon ({p} threads)"),
+        }
+    }
+}
+
+/// One run of a way: the slices' values and, for a new pool, its start-up and its workers' peak
+/// memory.
+#[derive(Default)]
+struct Done {
     values: Vec<i64>,
     startup: Option<Duration>,
+    peak_kb: Option<u64>,
+}
+
+/// The slices, and the pools that, as in a long-lived program, are started once.
+struct Bench<'a> {
+    tasks: &'a [(f64, f64)],
+    warm: procspawn::Pool,
+    rayon: rayon::ThreadPool,
+}
+
+impl Bench<'_> {
+    /// Does the whole job once, `way`'s way. Every way does the same slices, so they must all
+    /// return the same integers.
+    fn run(&self, way: Way) -> anyhow::Result<Done> {
+        let (p, tasks) = (self.tasks.len(), self.tasks);
+        let values = match way {
+            Way::OneThread => one_thread(tasks),
+            // p copies of the whole job at once, released together by a barrier. Nothing is
+            // shared between them: no data, no locks, no allocation, so they are as independent
+            // as separate programs. With p free cores this takes one thread's time; the ratio is
+            // how many cores' worth of this work the machine really delivers.
+            Way::SideBySide => {
+                let barrier = Barrier::new(p);
+                std::thread::scope(|s| {
+                    for _ in 0..p {
+                        s.spawn(|| {
+                            barrier.wait();
+                            std::hint::black_box(one_thread(tasks))
+                        });
+                    }
+                });
+                Vec::new()
+            }
+            Way::Threads => std::thread::scope(|s| {
+                let handles: Vec<_> = tasks
+                    .iter()
+                    .map(|&(start, end)| s.spawn(move || do_math(start, end)))
+                    .collect();
+                let joined = handles.into_iter().map(|h| h.join());
+                joined.map(|r| r.expect("do_math does not panic")).collect()
+            }),
+            Way::NewPool => {
+                let t0 = Instant::now();
+                let pool =
+                    procspawn::Pool::new(p).context("could not start the worker processes")?;
+                let startup = Some(t0.elapsed());
+                let results = on_pool(&pool, tasks)?;
+                pool.shutdown();
+                let peak_kb = results.iter().filter_map(|r| r.1).max();
+                let values = results.iter().map(|r| r.0).collect();
+                return Ok(Done {
+                    values,
+                    startup,
+                    peak_kb,
+                });
+            }
+            Way::WarmPool => on_pool(&self.warm, tasks)?.iter().map(|r| r.0).collect(),
+            // rayon's threads steal work from each other.
+            Way::Rayon => self.rayon.install(|| {
+                let values = tasks.par_iter().map(|&(start, end)| do_math(start, end));
+                values.collect()
+            }),
+        };
+        Ok(Done {
+            values,
+            ..Done::default()
+        })
+    }
+}
+
+fn one_thread(tasks: &[(f64, f64)]) -> Vec<i64> {
+    tasks
+        .iter()
+        .map(|&(start, end)| do_math(start, end))
+        .collect()
+}
+
+/// One way's best time and its results.
+struct Measured {
+    way: Way,
+    time: Duration,
+    done: Done,
+}
+
+/// Runs every way `rounds` times; each one's best run, and the largest worker peak memory.
+/// Every round runs every way once, so a burst of noise from the neighbours hits them all alike
+/// instead of spoiling one way's whole measurement.
+fn measure(bench: &Bench<'_>, rounds: u32) -> anyhow::Result<(Vec<Measured>, Option<u64>)> {
+    let mut best: Vec<Option<Measured>> = WAYS.iter().map(|_| None).collect();
+    let mut peak_kb = None;
+    for _ in 0..rounds {
+        for (&way, best) in WAYS.iter().zip(&mut best) {
+            let t0 = Instant::now();
+            let done = bench.run(way)?;
+            let time = t0.elapsed();
+            peak_kb = peak_kb.max(done.peak_kb);
+            if best.as_ref().is_none_or(|b| time < b.time) {
+                *best = Some(Measured { way, time, done });
+            }
+        }
+    }
+    Ok((best.into_iter().flatten().collect(), peak_kb))
 }
 
 fn run(args: Args) -> anyhow::Result<ExitCode> {
     let p = args.workers.get();
     let tasks = slices(args.num, p);
-
     println!(
         "The same {} steps of math on {p} workers, every way; best of {} rounds.",
         fmt::thousands(args.num),
         args.rounds
     );
 
-    // Every strategy does the same slices, so they must all return the same integers.
-    let one_thread = || -> Vec<i64> {
-        tasks
-            .iter()
-            .map(|&(start, end)| do_math(start, end))
-            .collect()
+    let bench = Bench {
+        tasks: &tasks,
+        warm: procspawn::Pool::new(p).context("could not start the worker processes")?,
+        rayon: rayon::ThreadPoolBuilder::new()
+            .num_threads(p)
+            .build()
+            .context("could not start rayon's threads")?,
     };
-    let serial = || Ok((one_thread(), None));
+    on_pool(&bench.warm, &tasks)?; // warmed up: its start-up is paid before the clock starts
+    let (best, peak_kb) = measure(&bench, args.rounds)?;
+    bench.warm.shutdown();
 
-    // --- What the machine can do: independent copies of the job, no coordination at all. ---
-    // The whole job on one thread (`serial`, above), then p copies of it at once, each on its own
-    // thread, released together by a barrier. Nothing is shared between the copies: no data, no
-    // locks, no allocation, so they are as independent as separate programs. With p free cores
-    // both would take the same time; the ratio is how many cores' worth of this work the machine
-    // really delivers, and no strategy can beat it.
-    let side_by_side = || {
-        let barrier = Barrier::new(p);
-        std::thread::scope(|s| {
-            for _ in 0..p {
-                s.spawn(|| {
-                    barrier.wait();
-                    std::hint::black_box(one_thread())
-                });
-            }
-        });
-        Ok((Vec::new(), None))
-    };
-
-    // --- The parallel strategies. ----------------------------------------------------------
-    let threads = || {
-        let values = std::thread::scope(|s| {
-            let handles: Vec<_> = tasks
-                .iter()
-                .map(|&(start, end)| s.spawn(move || do_math(start, end)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("do_math does not panic"))
-                .collect()
-        });
-        Ok((values, None))
-    };
-    let peak_kb = Cell::new(None);
-    let new_pool = || {
-        let t0 = Instant::now();
-        let pool = procspawn::Pool::new(p).context("could not start the worker processes")?;
-        let startup = t0.elapsed();
-        let results = on_pool(&pool, &tasks)?;
-        pool.shutdown();
-        peak_kb.set(peak_kb.get().max(results.iter().filter_map(|r| r.1).max()));
-        Ok((results.iter().map(|r| r.0).collect(), Some(startup)))
-    };
-    // A pool that is already running, as in a long-lived program: the start-up is paid once.
-    let warm = procspawn::Pool::new(p).context("could not start the worker processes")?;
-    on_pool(&warm, &tasks)?;
-    let warm_pool = || Ok((on_pool(&warm, &tasks)?.iter().map(|r| r.0).collect(), None));
-    // rayon's pool, like a warm pool, is built once; its threads then steal work from each other.
-    let rayon_pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(p)
-        .build()
-        .context("could not start rayon's threads")?;
-    let rayon = || {
-        let values = rayon_pool.install(|| {
-            tasks
-                .par_iter()
-                .map(|&(start, end)| do_math(start, end))
-                .collect()
-        });
-        Ok((values, None))
-    };
-
-    let mut strategies: Vec<(String, Box<Strategy<'_>>)> = vec![
-        ("one thread".into(), Box::new(serial)),
-        (format!("{p} copies side by side"), Box::new(side_by_side)),
-        (format!("threads ({p})"), Box::new(threads)),
-        (format!("processes, new pool ({p})"), Box::new(new_pool)),
-        (format!("processes, warm pool ({p})"), Box::new(warm_pool)),
-        (format!("rayon ({p} threads)"), Box::new(rayon)),
-    ];
-    // Every round runs every strategy once, so a burst of noise from the neighbours hits them
-    // all alike instead of spoiling one strategy's whole measurement.
-    let mut best: Vec<Option<Measured>> = strategies.iter().map(|_| None).collect();
-    for _ in 0..args.rounds {
-        for ((_, strategy), best) in strategies.iter_mut().zip(&mut best) {
-            let t0 = Instant::now();
-            let (values, startup) = strategy()?;
-            let took = t0.elapsed();
-            if best.as_ref().is_none_or(|b| took < b.time) {
-                *best = Some(Measured {
-                    time: took,
-                    values,
-                    startup,
-                });
-            }
-        }
-    }
-    let names: Vec<String> = strategies.into_iter().map(|(name, _)| name).collect();
-    warm.shutdown();
-    let best: Vec<Measured> = best.into_iter().flatten().collect();
     let [serial, side_by_side, rest @ ..] = &best[..] else {
-        unreachable!("six strategies were measured");
+        unreachable!("six ways were measured");
     };
     let capacity = p as f64 * serial.time.as_secs_f64() / side_by_side.time.as_secs_f64();
+    print_capacity(p, serial.time, side_by_side.time, capacity);
+    print_table(p, serial, rest, capacity);
 
     println!();
-    println!("What this machine can do (the job alone, then {p} independent copies at once):");
-    println!(
-        "  {:<26}{:>9}",
-        "the whole job, one thread",
-        secs3(serial.time)
-    );
-    println!(
-        "  {:<26}{:>9}   -> capacity {capacity:.2}x one core",
-        format!("{p} copies side by side"),
-        secs3(side_by_side.time)
-    );
-
-    println!();
-    println!(
-        "{:<28}{:>9}{:>11}{:>14}",
-        "strategy", "time", "speed-up", "of capacity"
-    );
-    let base = serial.time.as_secs_f64();
-    let rows: Vec<(&str, &Measured)> = names
-        .iter()
-        .map(String::as_str)
-        .zip(&best)
-        .filter(|(_, m)| !std::ptr::eq(*m, side_by_side))
-        .collect();
-    for &(name, m) in &rows {
-        let speedup = base / m.time.as_secs_f64();
-        let note = m.startup.map_or(String::new(), |s| {
-            format!("   incl. {:.1} ms start-up", s.as_secs_f64() * 1e3)
-        });
-        println!(
-            "{name:<28}{:>9}{:>10.2}x{:>13.0}%{note}",
-            secs3(m.time),
-            speedup,
-            100.0 * speedup / capacity
-        );
-    }
-
-    println!(
-        "(speed-up = one thread's time / this time; of capacity = speed-up / {capacity:.2}: \
-         100% is as fast as independent copies)"
-    );
-
-    println!();
-    if let Some(startup) = rest.iter().find_map(|m| m.startup) {
+    if let Some(startup) = rest.iter().find_map(|m| m.done.startup) {
         anstream::println!(
             "{GOOD}Process pool start-up: {:.1} ms for {p} workers ({:.2} ms per worker process).{GOOD:#}",
             startup.as_secs_f64() * 1e3,
@@ -240,18 +244,14 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     anstream::println!(
         "{GOOD}Largest worker peak memory (VmHWM): {}.{GOOD:#}",
-        megabytes(peak_kb.get())
+        megabytes(peak_kb)
     );
-    for &(name, m) in &rows[1..] {
-        if m.values != serial.values {
-            bail!(
-                "{name} returned {:?}, one thread returned {:?}",
-                m.values,
-                serial.values
-            );
-        }
+    let expected = &serial.done.values;
+    if let Some(m) = rest.iter().find(|m| m.done.values != *expected) {
+        let (name, values) = (m.way.name(p), &m.done.values);
+        bail!("{name} returned {values:?}, one thread returned {expected:?}");
     }
-    let listed: Vec<String> = serial.values.iter().map(i64::to_string).collect();
+    let listed: Vec<String> = expected.iter().map(i64::to_string).collect();
     anstream::println!(
         "{GOOD}Every strategy returned the same results: {}{GOOD:#}",
         listed.join(", ")
@@ -261,7 +261,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     println!();
     println!("A new pool once more, task by task:");
     let by_task = task_by_task(p, &tasks)?;
-    if by_task.values != serial.values {
+    if by_task.values != *expected {
         bail!("the pool returned {:?} this time", by_task.values);
     }
     if args.timeline.timeline {
@@ -277,6 +277,44 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         timeline::print(&by_task.spans, Rows::Workers);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the machine can do: the whole job on one thread, then p independent copies at once.
+fn print_capacity(p: usize, serial: Duration, side_by_side: Duration, capacity: f64) {
+    println!();
+    println!("What this machine can do (the job alone, then {p} independent copies at once):");
+    println!("  {:<26}{:>9}", "the whole job, one thread", secs3(serial));
+    println!(
+        "  {:<26}{:>9}   -> capacity {capacity:.2}x one core",
+        format!("{p} copies side by side"),
+        secs3(side_by_side)
+    );
+}
+
+/// One row per way but the yardstick: its time, speed-up over one thread, share of capacity.
+fn print_table(p: usize, serial: &Measured, rest: &[Measured], capacity: f64) {
+    println!();
+    println!(
+        "{:<28}{:>9}{:>11}{:>14}",
+        "strategy", "time", "speed-up", "of capacity"
+    );
+    for m in std::iter::once(serial).chain(rest) {
+        let speedup = serial.time.as_secs_f64() / m.time.as_secs_f64();
+        let note = m.done.startup.map_or(String::new(), |s| {
+            format!("   incl. {:.1} ms start-up", s.as_secs_f64() * 1e3)
+        });
+        println!(
+            "{:<28}{:>9}{:>10.2}x{:>13.0}%{note}",
+            m.way.name(p),
+            secs3(m.time),
+            speedup,
+            100.0 * speedup / capacity
+        );
+    }
+    println!(
+        "(speed-up = one thread's time / this time; of capacity = speed-up / {capacity:.2}: \
+         100% is as fast as independent copies)"
+    );
 }
 
 /// What a worker process reports for one slice: its value, and what it cost. It crosses a

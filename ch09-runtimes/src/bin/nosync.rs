@@ -12,7 +12,7 @@
 //!
 //! Python vs Rust: a compute job takes ~25 ms here against ~1 s in Python, so this is about waiting.
 //! The course prints `(more)` on the other download's line: here it goes with `Downloading more`.
-//! `presync` makes the jobs async tasks: its `// New:` lines are relative to this file.
+//! `presync` makes the jobs async tasks.
 
 use std::hint::black_box;
 use std::io::Read as _;

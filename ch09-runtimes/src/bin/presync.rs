@@ -12,7 +12,7 @@
 //!
 //! Python vs Rust: the loop is tokio's current-thread runtime (one thread, as in asyncio). Compute
 //! is ~40× faster in Rust, so presync gains more here than in the course; `blocking_stalls` times
-//! the stall. `// New:` lines are relative to `nosync`; `thesync`'s are relative to this file.
+//! the stall. `diff` it with `nosync` to see what changes.
 
 use std::hint::black_box;
 use std::io::Read as _;
@@ -24,11 +24,11 @@ use clap::Parser;
 use course_kit::cli::{Net, TimeScale, Timeline};
 use course_kit::site::Source;
 use encoding_rs::{Encoding, UTF_8};
-use futures::future::try_join_all; // New: `asyncio.gather` of a list
+use futures::future::try_join_all; // `asyncio.gather` of a list
 use mime::Mime;
 use num_format::{Locale, ToFormattedString};
 use reqwest::header::{CONTENT_TYPE, HeaderMap};
-use tokio::runtime::Builder; // New: the loop
+use tokio::runtime::Builder; // the loop
 
 /// A page is read whole, so its size is capped: the server chooses it, the memory is ours.
 const MAX_PAGE: usize = 4 << 20;
@@ -54,13 +54,13 @@ fn main() -> anyhow::Result<ExitCode> {
     let url = source.url_for(PAGE_LIVE, PAGE);
     let url_more = source.url_for(PAGE_MORE_LIVE, PAGE_MORE);
     let client = course_kit::http::blocking_client(args.net.timeout())?;
-    let async_client = course_kit::http::client(args.net.timeout())?; // New: for `download_some`
+    let async_client = course_kit::http::client(args.net.timeout())?; // for `download_some`
     let (n, ms) = (args.jobs.iterations, args.time.secs(0.001));
     let t0 = Instant::now();
 
-    // New: `asyncio.new_event_loop()`: one thread runs every task, and none before `block_on`.
+    // `asyncio.new_event_loop()`: one thread runs every task, and none before `block_on`.
     let rt = Builder::new_current_thread().enable_all().build()?;
-    // New: `loop.create_task(...)` for each job, down to the gather.
+    // `loop.create_task(...)` for each job, down to the gather.
     let computes = [
         rt.spawn(compute_some(n)),
         rt.spawn(compute_some(n)),
@@ -78,7 +78,7 @@ fn main() -> anyhow::Result<ExitCode> {
         rt.spawn(wait_some(ms)),
         rt.spawn(wait_some(ms)),
     ];
-    // New: `loop.run_until_complete(asyncio.gather(*tasks))`: the loop runs every task while
+    // `loop.run_until_complete(asyncio.gather(*tasks))`: the loop runs every task while
     // `block_on` waits for a list; an `Err` is a task that panicked.
     rt.block_on(try_join_all(computes))?;
     let downloads = rt.block_on(try_join_all(downloads))?;
@@ -90,7 +90,7 @@ fn main() -> anyhow::Result<ExitCode> {
     Ok(unsync::report(&downloads, source.is_live()))
 }
 
-/// New: `async`, but never awaits: the whole loop runs without giving the thread back.
+/// `async`, but never awaits: the whole loop runs without giving the thread back.
 async fn compute_some(iterations: u64) {
     println!("Computing...");
     for _ in 1..iterations {
@@ -99,7 +99,7 @@ async fn compute_some(iterations: u64) {
     }
 }
 
-/// New: truly async, reading the page as it comes; the runtime runs other tasks meanwhile.
+/// truly async, reading the page as it comes; the runtime runs other tasks meanwhile.
 async fn download_some(client: reqwest::Client, url: String) -> anyhow::Result<()> {
     println!("Downloading...");
     let mut resp = client.get(&url).send().await?.error_for_status()?;
@@ -117,9 +117,9 @@ async fn download_some(client: reqwest::Client, url: String) -> anyhow::Result<(
     Ok(())
 }
 
-/// New: `async` in name only: it waits for a blocking download, and the loop stalls meanwhile.
+/// `async` in name only: it waits for a blocking download, and the loop stalls meanwhile.
 async fn download_some_more(client: reqwest::blocking::Client, url: String) -> anyhow::Result<()> {
-    // New: reqwest's blocking client refuses to run on a runtime's thread, so a helper thread runs
+    // reqwest's blocking client refuses to run on a runtime's thread, so a helper thread runs
     // it while this one waits, as stuck as under `requests.get`.
     let helper = std::thread::spawn(move || {
         println!("Downloading more ...");
@@ -135,10 +135,10 @@ async fn download_some_more(client: reqwest::blocking::Client, url: String) -> a
         println!("Downloaded (more) {chars} characters.");
         Ok(())
     });
-    helper.join().expect("the download thread panicked") // New
+    helper.join().expect("the download thread panicked")
 }
 
-/// New: `async`, and `.await`s each sleep: the runtime runs other tasks meanwhile.
+/// `async`, and `.await`s each sleep: the runtime runs other tasks meanwhile.
 async fn wait_some(ms: Duration) {
     println!("Waiting...");
     let start = Instant::now();

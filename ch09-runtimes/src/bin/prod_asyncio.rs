@@ -12,7 +12,7 @@
 //!
 //! Python vs Rust: one thread runs every task, as asyncio's loop does; the queue is an unbounded
 //! channel. `prod_smol`, `prod_async_std` (other runtimes) and `prod_trio` (a nursery) are this
-//! file changed: their `// New:` lines are relative to it.
+//! file changed: `diff` shows how.
 
 use std::time::{Duration, Instant};
 

@@ -11,7 +11,7 @@
 //! items in about 20 s (`--time-scale 0.01`: 0.2 s).
 //!
 //! Python vs Rust: Python has one standard loop; in Rust the runtime is a library you choose. This
-//! is `prod_asyncio` on smol (`// New:` lines are relative to it): a local executor runs its tasks
+//! is `prod_asyncio` on smol: a local executor runs its tasks
 //! on the thread that runs it, and a smol `Task` is cancelled when dropped (tokio's detaches).
 
 use std::time::{Duration, Instant};
@@ -21,8 +21,8 @@ use clap::Parser;
 use course_kit::cli::{Seed, TimeScale};
 use rand::Rng;
 use rand::rngs::StdRng;
-use smol::channel::{Receiver, Sender, unbounded}; // New: smol's channel (async-channel)
-use smol::{LocalExecutor, Timer, future}; // New: smol's executor, timer and combinators
+use smol::channel::{Receiver, Sender, unbounded}; // smol's channel (async-channel)
+use smol::{LocalExecutor, Timer, future}; // smol's executor, timer and combinators
 
 /// The course's colours (colorama's YELLOW for producers, CYAN for the consumer).
 const PRODUCER: Style = AnsiColor::Yellow.on_default();
@@ -44,7 +44,7 @@ struct Args {
     items: u64,
 }
 
-// New: a `main` that cannot fail: no runtime to build.
+// A `main` that cannot fail: no runtime to build.
 fn main() {
     course_kit::exit::quiet_broken_pipe();
     let args = Args::parse();
@@ -52,40 +52,39 @@ fn main() {
     let t0 = Instant::now();
     println!("App started.");
 
-    // New: `asyncio.new_event_loop()`: an executor whose tasks run on the thread that runs it.
+    // `asyncio.new_event_loop()`: an executor whose tasks run on the thread that runs it.
     let ex = LocalExecutor::new();
-    let (data, received) = unbounded(); // New: smol's channel
+    let (data, received) = unbounded();
 
     let (rng1, rng2) = (Seed::rng_for(seed, 1), Seed::rng_for(seed, 2));
-    let task1 = ex.spawn(generate_data(num, data.clone(), rng1, second)); // New: ex.spawn
-    let task3 = ex.spawn(generate_data(num, data, rng2, second)); // New: ex.spawn
-    let task2 = ex.spawn(process_data(2 * num, received, second)); // New: ex.spawn
+    let task1 = ex.spawn(generate_data(num, data.clone(), rng1, second));
+    let task3 = ex.spawn(generate_data(num, data, rng2, second));
+    let task2 = ex.spawn(process_data(2 * num, received, second));
 
-    // New: `loop.run_until_complete(asyncio.gather(...))`: a Task is a future of its result.
+    // `loop.run_until_complete(asyncio.gather(...))`: a Task is a future of its result.
     smol::block_on(ex.run(future::zip(future::zip(task1, task2), task3)));
 
     let dt = t0.elapsed().as_secs_f64();
     println!("App exiting, total time: {dt:.2} sec.");
 }
 
-// New: smol's `Sender`
 async fn generate_data(num: u64, data: Sender<Item>, mut rng: StdRng, second: Duration) {
     for idx in 1..=num {
         let item = idx * idx;
         // Never waits: the channel is unbounded. (It fails once the consumer is gone: ignored.)
-        let _ = data.try_send((item, Instant::now())); // New: `send` is async here, `try_send` is not
+        let _ = data.try_send((item, Instant::now())); // `send` is async here, `try_send` is not
 
         anstream::println!("{PRODUCER} -- generated item {idx}{PRODUCER:#}");
         let pause = second.mul_f64(rng.random_range(0.5..1.5));
-        Timer::after(pause).await; // New: smol's timer
+        Timer::after(pause).await;
     }
 }
 
-// New: smol's `Receiver`, whose `recv` takes `&self`
+// smol's `Receiver`, whose `recv` takes `&self`
 async fn process_data(num: u64, data: Receiver<Item>, second: Duration) {
     let mut processed = 0;
     while processed < num {
-        // New: `Err(Closed)` once every sender is gone: nothing more can come.
+        // `Err(Closed)` once every sender is gone: nothing more can come.
         let Ok((value, t)) = data.recv().await else {
             return;
         };
@@ -93,6 +92,6 @@ async fn process_data(num: u64, data: Receiver<Item>, second: Duration) {
         processed += 1;
         let dt = t.elapsed().as_secs_f64();
         anstream::println!("{CONSUMER} +++ Processed value {value} after {dt:.2} sec.{CONSUMER:#}");
-        Timer::after(second / 2).await; // New: smol's timer
+        Timer::after(second / 2).await;
     }
 }

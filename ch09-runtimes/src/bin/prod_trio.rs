@@ -12,19 +12,19 @@
 //!
 //! Python vs Rust: a `JoinSet` owns its tasks as a nursery does, and `shutdown()` cancels each and
 //! waits for its end; but nothing forces a task into one, and a task is cancelled only at an
-//! `.await`. `// New:` lines are relative to `prod_asyncio`; the chapter's README says more.
+//! `.await`. The chapter's README says more.
 
-use std::process::ExitCode; // New: 130 after Ctrl-C
+use std::process::ExitCode; // 130 after Ctrl-C
 use std::time::{Duration, Instant};
 
 use anstyle::{AnsiColor, Style};
 use clap::Parser;
 use course_kit::cli::{Seed, TimeScale};
-use course_kit::interrupt; // New: Ctrl-C's message and exit code
+use course_kit::interrupt; // Ctrl-C's message and exit code
 use rand::Rng;
 use rand::rngs::StdRng;
-use tokio::sync::mpsc::{Receiver, Sender, channel}; // New: a bounded channel
-use tokio::task::JoinSet; // New: the nursery
+use tokio::sync::mpsc::{Receiver, Sender, channel}; // a bounded channel
+use tokio::task::JoinSet; // the nursery
 
 /// The course's colours (colorama's YELLOW for producers, CYAN for the consumer).
 const PRODUCER: Style = AnsiColor::Yellow.on_default();
@@ -46,7 +46,7 @@ struct Args {
     items: u64,
 }
 
-#[tokio::main(flavor = "current_thread")] // New: `trio.run(main)`: one thread runs every task
+#[tokio::main(flavor = "current_thread")] // `trio.run(main)`: one thread runs every task
 async fn main() -> anyhow::Result<ExitCode> {
     course_kit::exit::quiet_broken_pipe();
     let args = Args::parse();
@@ -54,17 +54,17 @@ async fn main() -> anyhow::Result<ExitCode> {
     let t0 = Instant::now();
     println!("App started.");
 
-    // New: `trio.open_memory_channel(max_buffer_size=10)`: producers wait while it is full.
+    // `trio.open_memory_channel(max_buffer_size=10)`: producers wait while it is full.
     let (send_channel, receive_channel) = channel(10);
 
-    // New: `async with trio.open_nursery() as nursery:` a set that owns the tasks it starts.
+    // `async with trio.open_nursery() as nursery:` a set that owns the tasks it starts.
     let mut nursery = JoinSet::new();
     let (rng1, rng2) = (Seed::rng_for(seed, 1), Seed::rng_for(seed, 2));
-    nursery.spawn(generate_data(num, send_channel.clone(), rng1, second)); // New: Prod 1
-    nursery.spawn(generate_data(num, send_channel, rng2, second)); // New: Prod 2
-    nursery.spawn(process_data(2 * num, receive_channel, second)); // New: Consumer
+    nursery.spawn(generate_data(num, send_channel.clone(), rng1, second)); // Prod 1
+    nursery.spawn(generate_data(num, send_channel, rng2, second)); // Prod 2
+    nursery.spawn(process_data(2 * num, receive_channel, second)); // Consumer
 
-    // New: `with trio.move_on_after(5):` wait for every task, but 5 s at most, or until Ctrl-C.
+    // `with trio.move_on_after(5):` wait for every task, but 5 s at most, or until Ctrl-C.
     let every_task = async {
         while let Some(task) = nursery.join_next().await {
             task?; // a task that panicked
@@ -81,23 +81,22 @@ async fn main() -> anyhow::Result<ExitCode> {
         }
         Ok(()) = tokio::signal::ctrl_c() => true,
     };
-    // New: leaving the scope cancels every task still running, and waits until each has ended.
+    // Leaving the scope cancels every task still running, and waits until each has ended.
     nursery.shutdown().await;
 
     let dt = t0.elapsed().as_secs_f64();
     println!("App exiting, total time: {dt:.2} sec.");
     if interrupted {
-        interrupt::announce(); // New: Ctrl-C's message on stderr, and exit code 130
+        interrupt::announce(); // Ctrl-C's message on stderr, and exit code 130
         return Ok(interrupt::exit_code());
     }
     Ok(ExitCode::SUCCESS)
 }
 
-// New: a bounded channel's `Sender`
 async fn generate_data(num: u64, data: Sender<Item>, mut rng: StdRng, second: Duration) {
     for idx in 1..=num {
         let item = idx * idx;
-        // New: waits while the channel is full. (It fails once the consumer is gone: ignored.)
+        // Waits while the channel is full. (It fails once the consumer is gone: ignored.)
         let _ = data.send((item, Instant::now())).await;
 
         anstream::println!("{PRODUCER} -- generated item {idx}{PRODUCER:#}");
@@ -106,7 +105,6 @@ async fn generate_data(num: u64, data: Sender<Item>, mut rng: StdRng, second: Du
     }
 }
 
-// New: a bounded channel's `Receiver`
 async fn process_data(num: u64, mut data: Receiver<Item>, second: Duration) {
     let mut processed = 0;
     while processed < num {

@@ -15,23 +15,23 @@
 //! tokio's reactor, which smol and async-std borrow through `async_compat`. The README explains more.
 
 use std::hint::black_box;
-use std::io::IsTerminal as _;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use anstyle::{AnsiColor, Style};
 use anyhow::{Context as _, ensure};
 use clap::Parser;
-use course_kit::cli::{Net, TimeScale, Workers};
+use course_kit::cli::{Net, TimeScale, Workers, available_parallelism};
 use course_kit::http;
 use course_kit::site::Source;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 use num_format::{Locale, ToFormattedString};
 
-/// The fastest runtime's row for each workload.
-const BEST: Style = AnsiColor::Green.on_default();
+// The progress bar and the table: how the figures are shown, not what is compared.
+#[path = "runtimes/report.rs"]
+mod report;
+use report::{Row, Spread};
 
 /// Times tokio, smol and async-std on the same workloads.
 #[derive(Parser, Debug)]
@@ -90,12 +90,39 @@ trait Rt {
         F: Future + Send + 'static,
         F::Output: Send + 'static;
     fn sleep(d: Duration) -> impl Future<Output = ()> + Send + 'static;
-    /// One producer task sends `0..n` through a bounded channel, one consumer task sums them.
-    fn pipe(&self, n: u64) -> impl Future<Output = u64>;
+    /// The runtime's own bounded channel, all that differs in the channel workload: Python's
+    /// `asyncio.Queue(maxsize)`, `await queue.put(i)`, `await queue.get()`.
+    type Tx: Send + 'static;
+    type Rx: Send + 'static;
+    fn bounded(capacity: usize) -> (Self::Tx, Self::Rx);
+    fn put(tx: &Self::Tx, i: u64) -> impl Future<Output = ()> + Send;
+    /// `None` once the sender is gone.
+    fn take(rx: &mut Self::Rx) -> impl Future<Output = Option<u64>> + Send;
     /// reqwest's futures need a tokio reactor: tokio has one, the others borrow one via Compat.
     fn io<F: Future + Send + 'static>(f: F) -> impl Future<Output = F::Output> + Send + 'static
     where
-        F::Output: Send;
+        F::Output: Send,
+    {
+        async_compat::Compat::new(f)
+    }
+}
+
+/// smol's and async-std's channels are both the async-channel crate (2.x and 1.x): one body of
+/// code, for two types.
+macro_rules! async_channel {
+    ($runtime:ident) => {
+        type Tx = $runtime::channel::Sender<u64>;
+        type Rx = $runtime::channel::Receiver<u64>;
+        fn bounded(capacity: usize) -> (Self::Tx, Self::Rx) {
+            $runtime::channel::bounded(capacity)
+        }
+        async fn put(tx: &Self::Tx, i: u64) {
+            tx.send(i).await.expect("the consumer is alive");
+        }
+        async fn take(rx: &mut Self::Rx) -> Option<u64> {
+            rx.recv().await.ok()
+        }
+    };
 }
 
 struct Tokio {
@@ -146,22 +173,16 @@ impl Rt for Tokio {
     async fn sleep(d: Duration) {
         tokio::time::sleep(d).await;
     }
-    async fn pipe(&self, n: u64) -> u64 {
-        let (tx, mut rx) = tokio::sync::mpsc::channel(CAPACITY);
-        let producer = self.spawn(async move {
-            for i in 0..n {
-                tx.send(i).await.expect("the consumer is alive");
-            }
-        });
-        let consumer = self.spawn(async move {
-            let mut sum = 0;
-            while let Some(i) = rx.recv().await {
-                sum += i;
-            }
-            sum
-        });
-        producer.await;
-        consumer.await
+    type Tx = tokio::sync::mpsc::Sender<u64>;
+    type Rx = tokio::sync::mpsc::Receiver<u64>;
+    fn bounded(capacity: usize) -> (Self::Tx, Self::Rx) {
+        tokio::sync::mpsc::channel(capacity)
+    }
+    async fn put(tx: &Self::Tx, i: u64) {
+        tx.send(i).await.expect("the consumer is alive");
+    }
+    async fn take(rx: &mut Self::Rx) -> Option<u64> {
+        rx.recv().await
     }
     fn io<F: Future + Send + 'static>(f: F) -> impl Future<Output = F::Output> + Send + 'static
     where
@@ -228,29 +249,7 @@ impl Rt for Smol {
     async fn sleep(d: Duration) {
         smol::Timer::after(d).await;
     }
-    async fn pipe(&self, n: u64) -> u64 {
-        let (tx, rx) = smol::channel::bounded(CAPACITY);
-        let producer = self.spawn(async move {
-            for i in 0..n {
-                tx.send(i).await.expect("the consumer is alive");
-            }
-        });
-        let consumer = self.spawn(async move {
-            let mut sum = 0;
-            while let Ok(i) = rx.recv().await {
-                sum += i;
-            }
-            sum
-        });
-        producer.await;
-        consumer.await
-    }
-    fn io<F: Future + Send + 'static>(f: F) -> impl Future<Output = F::Output> + Send + 'static
-    where
-        F::Output: Send,
-    {
-        async_compat::Compat::new(f)
-    }
+    async_channel!(smol);
 }
 
 /// async-std's global executor (one thread per core unless ASYNC_STD_THREAD_COUNT says
@@ -260,11 +259,8 @@ struct AsyncStd;
 
 impl Rt for AsyncStd {
     fn name(&self) -> String {
-        let threads = std::env::var("ASYNC_STD_THREAD_COUNT").unwrap_or_else(|_| {
-            std::thread::available_parallelism()
-                .map_or(1, |n| n.get())
-                .to_string()
-        });
+        let threads = std::env::var("ASYNC_STD_THREAD_COUNT")
+            .unwrap_or_else(|_| available_parallelism().to_string());
         format!("async-std ({threads} threads; discontinued)")
     }
     fn block_on<F: Future>(&self, f: F) -> F::Output {
@@ -280,30 +276,7 @@ impl Rt for AsyncStd {
     async fn sleep(d: Duration) {
         async_std::task::sleep(d).await;
     }
-    async fn pipe(&self, n: u64) -> u64 {
-        // async_std::channel *is* async-channel, the same crate as smol::channel.
-        let (tx, rx) = async_std::channel::bounded(CAPACITY);
-        let producer = self.spawn(async move {
-            for i in 0..n {
-                tx.send(i).await.expect("the consumer is alive");
-            }
-        });
-        let consumer = self.spawn(async move {
-            let mut sum = 0;
-            while let Ok(i) = rx.recv().await {
-                sum += i;
-            }
-            sum
-        });
-        producer.await;
-        consumer.await
-    }
-    fn io<F: Future + Send + 'static>(f: F) -> impl Future<Output = F::Output> + Send + 'static
-    where
-        F::Output: Send,
-    {
-        async_compat::Compat::new(f)
-    }
+    async_channel!(async_std);
 }
 
 /// One workload; each returns an error if its result is wrong (a benchmark that checks itself).
@@ -339,8 +312,23 @@ async fn spawn_many<R: Rt>(rt: &R, n: u64) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// One producer task sends `0..n` through the runtime's bounded channel, one consumer sums them.
 async fn channel<R: Rt>(rt: &R, n: u64) -> anyhow::Result<()> {
-    let sum = rt.pipe(n).await;
+    let (tx, mut rx) = R::bounded(CAPACITY);
+    let producer = rt.spawn(async move {
+        for i in 0..n {
+            R::put(&tx, i).await;
+        }
+    });
+    let consumer = rt.spawn(async move {
+        let mut sum = 0;
+        while let Some(i) = R::take(&mut rx).await {
+            sum += i;
+        }
+        sum
+    });
+    producer.await;
+    let sum = consumer.await;
     ensure!(sum == n * (n - 1) / 2, "channel: wrong sum {sum}");
     Ok(())
 }
@@ -447,13 +435,6 @@ fn measure<R: Rt>(
     Ok(times)
 }
 
-/// One row of the table.
-struct Row {
-    workload: Workload,
-    runtime: String,
-    spread: Spread,
-}
-
 /// The workloads the plan asks for.
 fn workloads(plan: &Plan) -> Vec<Workload> {
     let mut workloads = vec![Workload::Spawn, Workload::Channel, Workload::Timers];
@@ -508,160 +489,27 @@ fn run() -> anyhow::Result<ExitCode> {
         args.runs
     );
 
-    // Four runtimes, each workload `runs` times. Drawn on stderr, and only when stdout is a
-    // terminal: a table piped to a file or a test gets no progress lines mixed in.
     let steps = 4 * workloads(&plan).len() as u64 * u64::from(plan.runs);
-    let target = if std::io::stdout().is_terminal() {
-        ProgressDrawTarget::stderr()
-    } else {
-        ProgressDrawTarget::hidden()
-    };
-    let progress = ProgressBar::with_draw_target(Some(steps), target).with_style(
-        ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} runs, {elapsed}: {msg}")?
-            .progress_chars("=> "),
-    );
-    progress.enable_steady_tick(Duration::from_millis(100));
-
+    let progress = report::progress(steps)?;
     let mut rows = Vec::new();
-    // One runtime at a time, each dropped (its threads stopped) before the next is built.
-    let measured = (|| {
-        measure_all(&Tokio::multi_thread(workers)?, &plan, &progress, &mut rows)?;
-        measure_all(&Tokio::current_thread()?, &plan, &progress, &mut rows)?;
-        measure_all(&Smol::new(workers)?, &plan, &progress, &mut rows)?;
-        // async-std reads its thread count from the environment once, at first use.
-        measure_all(&AsyncStd, &plan, &progress, &mut rows)
-    })();
+    let measured = measure_every_runtime(workers, &plan, &progress, &mut rows);
     progress.finish_and_clear();
     measured?;
 
-    print_table(&plan, &rows);
+    report::print_table(&plan, &rows);
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_table(plan: &Plan, rows: &[Row]) {
-    println!();
-    println!(
-        "{:<26} {:<36} {:>11} {:>19} {:>10}",
-        "workload", "runtime", "median ms", "min-max ms", "vs best"
-    );
-    let mut last = None;
-    for row in rows_by_workload(rows) {
-        let best = rows
-            .iter()
-            .filter(|r| r.workload == row.workload)
-            .map(|r| r.spread.median)
-            .min()
-            .unwrap_or(row.spread.median);
-        let label = if last == Some(row.workload) {
-            String::new()
-        } else {
-            row.workload.label(plan)
-        };
-        last = Some(row.workload);
-        let ratio = row.spread.median.as_secs_f64() / best.as_secs_f64().max(1e-12);
-        let line = format!(
-            "{label:<26} {:<36} {:>11} {:>19} {:>9.2}x",
-            row.runtime,
-            ms(row.spread.median),
-            format!("{}-{}", ms(row.spread.min), ms(row.spread.max)),
-            ratio
-        );
-        if ratio < 1.0001 {
-            anstream::println!("{BEST}{line}{BEST:#}");
-        } else {
-            println!("{line}");
-        }
-    }
-    let runs = rows.iter().map(|r| r.spread.runs).max().unwrap_or(0);
-    println!();
-    println!(
-        "Each figure: the median of {runs} runs, with the fastest and slowest; 'vs best' is the \
-         median over the fastest runtime's median for that workload."
-    );
-    println!(
-        "Under smol and async-std each download runs inside async_compat::Compat (reqwest needs \
-         a tokio reactor; Compat runs one on a background thread). async-std is discontinued \
-         upstream (RUSTSEC-2025-0052): use smol for new code."
-    );
-}
-
-/// Rows grouped by workload, in the order the workloads were run.
-fn rows_by_workload(rows: &[Row]) -> Vec<&Row> {
-    let order = [
-        Workload::Spawn,
-        Workload::Channel,
-        Workload::Timers,
-        Workload::Downloads,
-    ];
-    order
-        .iter()
-        .flat_map(|w| rows.iter().filter(move |r| r.workload == *w))
-        .collect()
-}
-
-/// Several timings of one thing.
-#[derive(Debug, Clone)]
-struct Spread {
-    /// The median (the mean of the middle two for an even count).
-    median: Duration,
-    /// The fastest run.
-    min: Duration,
-    /// The slowest run.
-    max: Duration,
-    /// How many runs.
-    runs: usize,
-}
-
-impl Spread {
-    /// Summarises `times`; `None` when there are none.
-    fn of(times: &[Duration]) -> Option<Spread> {
-        let mut t = times.to_vec();
-        t.sort();
-        let n = t.len();
-        let median = match n {
-            0 => return None,
-            _ if n % 2 == 1 => t[n / 2],
-            _ => (t[n / 2 - 1] + t[n / 2]) / 2,
-        };
-        Some(Spread {
-            median,
-            min: t[0],
-            max: t[n - 1],
-            runs: n,
-        })
-    }
-}
-
-/// A duration in milliseconds with sensible precision: `0.042`, `3.14`, `1,234`.
-fn ms(d: Duration) -> String {
-    let ms = d.as_secs_f64() * 1000.0;
-    if ms < 1.0 {
-        format!("{ms:.3}")
-    } else if ms < 100.0 {
-        format!("{ms:.2}")
-    } else {
-        (ms.round() as u64).to_formatted_string(&Locale::en)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn median_and_spread() {
-        let d = Duration::from_millis;
-        let s = Spread::of(&[d(5), d(1), d(3)]).unwrap();
-        assert_eq!((s.median, s.min, s.max, s.runs), (d(3), d(1), d(5), 3));
-        let s = Spread::of(&[d(4), d(1), d(2), d(10)]).unwrap();
-        assert_eq!(s.median, d(3));
-        assert!(Spread::of(&[]).is_none());
-    }
-
-    #[test]
-    fn ms_formats() {
-        assert_eq!(ms(Duration::from_micros(42)), "0.042");
-        assert_eq!(ms(Duration::from_micros(3_140)), "3.14");
-        assert_eq!(ms(Duration::from_millis(1_234)), "1,234");
-    }
+/// One runtime at a time, each dropped (its threads stopped) before the next is built.
+fn measure_every_runtime(
+    workers: usize,
+    plan: &Plan,
+    progress: &ProgressBar,
+    rows: &mut Vec<Row>,
+) -> anyhow::Result<()> {
+    measure_all(&Tokio::multi_thread(workers)?, plan, progress, rows)?;
+    measure_all(&Tokio::current_thread()?, plan, progress, rows)?;
+    measure_all(&Smol::new(workers)?, plan, progress, rows)?;
+    // async-std reads its thread count from the environment once, at first use.
+    measure_all(&AsyncStd, plan, progress, rows)
 }

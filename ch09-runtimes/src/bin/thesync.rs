@@ -12,7 +12,7 @@
 //!
 //! Python vs Rust: no decorator picks where a job runs: `main` hands each one over, with rayon for
 //! `@unsync(cpu_bound=True)` (threads, as there is no GIL), `spawn_blocking` for a plain `def`,
-//! `spawn` for an `async def`. `// New:` lines are relative to `presync`.
+//! `spawn` for an `async def`. `diff` it with `presync` to see what changes.
 
 use std::hint::black_box;
 use std::io::Read as _;
@@ -29,7 +29,7 @@ use mime::Mime;
 use num_format::{Locale, ToFormattedString};
 use reqwest::header::{CONTENT_TYPE, HeaderMap};
 use tokio::runtime::Builder;
-use tokio::sync::oneshot; // New: the CPU pool's answers
+use tokio::sync::oneshot; // the CPU pool's answers
 
 /// A page is read whole, so its size is capped: the server chooses it, the memory is ours.
 const MAX_PAGE: usize = 4 << 20;
@@ -59,9 +59,9 @@ fn main() -> anyhow::Result<ExitCode> {
     let (n, ms) = (args.jobs.iterations, args.time.secs(0.001));
     let t0 = Instant::now();
 
-    // New: unsync's loop on a background thread: worker threads run each task once it is spawned.
+    // unsync's loop on a background thread: worker threads run each task once it is spawned.
     let rt = Builder::new_multi_thread().enable_all().build()?;
-    // New: each job handed over where `@unsync` would run it (see the header), and started at once.
+    // Each job handed over where `@unsync` would run it (see the header), and started at once.
     let computes = [
         on_cpu_pool(move || compute_some(n)),
         on_cpu_pool(move || compute_some(n)),
@@ -81,7 +81,7 @@ fn main() -> anyhow::Result<ExitCode> {
         rt.spawn(wait_some(ms)),
         rt.spawn(wait_some(ms)),
     ];
-    // New: `[t.result() for t in tasks]`: `block_on` only waits here, as every job already runs.
+    // `[t.result() for t in tasks]`: `block_on` only waits here, as every job already runs.
     rt.block_on(try_join_all(computes))?;
     let downloads = rt.block_on(try_join_all(downloads))?;
     rt.block_on(try_join_all(waits))?;
@@ -92,7 +92,7 @@ fn main() -> anyhow::Result<ExitCode> {
     Ok(unsync::report(&downloads, source.is_live()))
 }
 
-/// New: `@unsync(cpu_bound=True)`: runs `job` on rayon's pool, one thread per core (unsync starts
+/// `@unsync(cpu_bound=True)`: runs `job` on rayon's pool, one thread per core (unsync starts
 /// a process), and returns at once: the channel says when the job is done.
 fn on_cpu_pool(job: impl FnOnce() + Send + 'static) -> oneshot::Receiver<()> {
     let (done, rx) = oneshot::channel();
@@ -103,7 +103,7 @@ fn on_cpu_pool(job: impl FnOnce() + Send + 'static) -> oneshot::Receiver<()> {
     rx
 }
 
-/// New: a plain function again, run on the CPU pool.
+/// A plain function again, run on the CPU pool.
 fn compute_some(iterations: u64) {
     println!("Computing...");
     for _ in 1..iterations {
@@ -130,7 +130,7 @@ async fn download_some(client: reqwest::Client, url: String) -> anyhow::Result<(
     Ok(())
 }
 
-/// New: a plain blocking function again, run on one of the runtime's blocking threads.
+/// a plain blocking function again, run on one of the runtime's blocking threads.
 fn download_some_more(client: &reqwest::blocking::Client, url: &str) -> anyhow::Result<()> {
     println!("Downloading more ...");
     let resp = client.get(url).send()?.error_for_status()?;

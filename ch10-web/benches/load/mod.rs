@@ -15,6 +15,16 @@ pub struct Measured {
     pub non_2xx: u64,
 }
 
+/// The CPU's model name, for the heading: a figure names the CPU it was measured on.
+pub fn cpu_name() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo.lines().find_map(|l| l.strip_prefix("model name"));
+    model.map_or_else(
+        || "an unknown CPU".to_owned(),
+        |m| m.trim_start_matches([' ', '\t', ':']).to_owned(),
+    )
+}
+
 /// `951.23ms` / `1.21s` / `512.00us` in seconds.
 fn seconds(s: &str) -> f64 {
     let s = s.trim().trim_end_matches(',');

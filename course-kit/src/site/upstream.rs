@@ -24,10 +24,12 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use rand::{Rng, SeedableRng, rngs::StdRng};
+use rand::Rng;
+use rand::rngs::StdRng;
 use serde_json::{Value, json};
 
 use super::SiteConfig;
+use crate::cli::Seed;
 
 /// The course's measured latencies of the location service, in seconds.
 pub const LOCATION_LATENCY_SECS: [f64; 13] = [
@@ -52,7 +54,7 @@ struct Upstream {
 impl Upstream {
     fn rng(&self) -> StdRng {
         let n = self.picks.fetch_add(1, Ordering::Relaxed);
-        StdRng::seed_from_u64(self.seed ^ n.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+        Seed::rng_for(self.seed, n)
     }
 
     async fn wait_one_of(&self, measured: &[f64]) {

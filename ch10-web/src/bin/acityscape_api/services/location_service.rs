@@ -44,12 +44,12 @@ pub async fn get_lat_long(
             .choose(&mut rand::rng())
             .copied()
             .unwrap_or(0.0);
-        tokio::time::sleep(Duration::from_secs_f64(secs * settings.time_scale)).await; // New: async sleep
+        tokio::time::sleep(Duration::from_secs_f64(secs * settings.time_scale)).await;
         return Ok(Some((45.50655, -122.733888)));
     }
 
     let url = format!("{}/{country}/{zip_code}", settings.location_api);
-    let resp = http.get(url).send().await?; // New: await the answer
+    let resp = http.get(url).send().await?;
     if resp.status() == reqwest::StatusCode::NOT_FOUND {
         return Ok(None);
     }

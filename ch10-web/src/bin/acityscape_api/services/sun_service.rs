@@ -38,7 +38,7 @@ pub async fn for_today(
             .choose(&mut rand::rng())
             .copied()
             .unwrap_or(0.0);
-        tokio::time::sleep(Duration::from_secs_f64(secs * settings.time_scale)).await; // New: async sleep
+        tokio::time::sleep(Duration::from_secs_f64(secs * settings.time_scale)).await;
         return Ok(cached_times());
     }
 
@@ -49,7 +49,7 @@ pub async fn for_today(
         .await?
         .error_for_status()?
         .json()
-        .await?; // New: .await
+        .await?;
 
     let Value::Object(mut sun_data) = data.results else {
         return Ok(Map::new());

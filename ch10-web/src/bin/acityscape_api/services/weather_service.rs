@@ -21,7 +21,7 @@ pub async fn get_current(
         "{}/data/2.5/weather?zip={zip_code},{country_code}&appid={key}",
         settings.weather_api
     );
-    let resp = http.get(url).send().await?; // New: await the answer
+    let resp = http.get(url).send().await?;
     if resp.status() == reqwest::StatusCode::NOT_FOUND {
         return Ok(Value::Null);
     }
