@@ -50,12 +50,12 @@ struct Args {
     timeline: Timeline,
 }
 
-// async, and owning its arguments, so that its task may outlive the loop that spawned it.
+// Async, and owning its arguments, so that its task may outlive the loop that spawned it.
 async fn get_html(client: Client, base: String, episode_number: u32) -> anyhow::Result<String> {
     anstream::println!("{YELLOW}Getting HTML for episode {episode_number}{YELLOW:#}");
 
     let url = format!("{base}/{episode_number}");
-    // each `.await` is where this task waits for the network, and the others run.
+    // Each `.await` is where this task waits for the network, and the others run.
     let mut resp = client.get(&url).send().await?.error_for_status()?;
     let encoding = encoding(resp.headers()); // what `resp.text` decodes the page with
 

@@ -99,7 +99,7 @@ async fn compute_some(iterations: u64) {
     }
 }
 
-/// truly async, reading the page as it comes; the runtime runs other tasks meanwhile.
+/// Truly async, reading the page as it comes; the runtime runs other tasks meanwhile.
 async fn download_some(client: reqwest::Client, url: String) -> anyhow::Result<()> {
     println!("Downloading...");
     let mut resp = client.get(&url).send().await?.error_for_status()?;

@@ -130,7 +130,7 @@ async fn download_some(client: reqwest::Client, url: String) -> anyhow::Result<(
     Ok(())
 }
 
-/// a plain blocking function again, run on one of the runtime's blocking threads.
+/// A plain blocking function again, run on one of the runtime's blocking threads.
 fn download_some_more(client: &reqwest::blocking::Client, url: &str) -> anyhow::Result<()> {
     println!("Downloading more ...");
     let resp = client.get(url).send()?.error_for_status()?;
