@@ -505,18 +505,10 @@ mod tests {
     use super::*;
     use crate::timeline::{Span, render};
 
-    fn ms(label: &str, start: u64, end: u64) -> Span {
-        Span {
-            label: label.to_owned(),
-            start: Duration::from_millis(start),
-            end: Duration::from_millis(end),
-        }
-    }
-
     #[test]
     fn a_staircase_reads_back() {
         let stairs: Vec<Span> = (0..4)
-            .map(|i| ms(&format!("/{i}"), i * 100, i * 100 + 100))
+            .map(|i| Span::ms(&format!("/{i}"), i * 100, i * 100 + 100))
             .collect();
         let text = render(&stairs, Rows::Requests, 45); // a 40-column bar
         let chart = super::chart(&format!("Done in 0.4 s.\n{text}"));
@@ -535,20 +527,34 @@ mod tests {
 
     #[test]
     fn a_block_and_a_band_overlap() {
-        let block: Vec<Span> = (0..4).map(|i| ms(&format!("/{i}"), i, 400 + i)).collect();
+        let block: Vec<Span> = (0..4)
+            .map(|i| Span::ms(&format!("/{i}"), i, 400 + i))
+            .collect();
         let chart = super::chart(&render(&block, Rows::Requests, 45));
         assert_eq!(chart.widest_shared_column(), 4);
         assert_eq!(chart.peak, 4);
         assert_eq!(chart.overlap().map(|(i, j, _)| (i, j)), Some((0, 1)));
 
         // Rows meeting end to start share one column; a third row in that column is an overlap.
-        let meeting = [ms("a", 0, 100), ms("b", 100, 200), ms("c", 200, 300)];
+        let meeting = [
+            Span::ms("a", 0, 100),
+            Span::ms("b", 100, 200),
+            Span::ms("c", 200, 300),
+        ];
         let text = render(&meeting, Rows::Requests, 34); // a 30-column bar
         assert_eq!(super::chart(&text).overlap(), None, "{text}");
-        let edges = [ms("a", 0, 101), ms("b", 100, 200), ms("c", 199, 300)];
+        let edges = [
+            Span::ms("a", 0, 101),
+            Span::ms("b", 100, 200),
+            Span::ms("c", 199, 300),
+        ];
         let text = render(&edges, Rows::Requests, 34);
         assert_eq!(super::chart(&text).overlap(), None, "{text}");
-        let across = [ms("a", 0, 145), ms("b", 141, 149), ms("c", 142, 300)];
+        let across = [
+            Span::ms("a", 0, 145),
+            Span::ms("b", 141, 149),
+            Span::ms("c", 142, 300),
+        ];
         let text = render(&across, Rows::Requests, 34);
         assert_eq!(
             super::chart(&text).overlap().map(|(i, j, _)| (i, j)),
@@ -559,14 +565,17 @@ mod tests {
 
     #[test]
     fn workers_a_note_after_and_labels_with_bars() {
-        let one = render(&[ms("thread 1", 5, 5)], Rows::Workers, 30);
+        let one = render(&[Span::ms("thread 1", 5, 5)], Rows::Workers, 30);
         let chart = super::chart(&format!("{one}(a program's own note)\n"));
         assert_eq!((chart.kind, chart.count, chart.peak), (Rows::Workers, 1, 1));
         assert_eq!(chart.summary, "1 worker, at most 1 running at once");
         assert_eq!(chart.rows[0].columns, (0..chart.width).collect::<Vec<_>>());
 
         let odd = render(
-            &[ms("a | b", 0, 10), ms("x".repeat(60).as_str(), 5, 10)],
+            &[
+                Span::ms("a | b", 0, 10),
+                Span::ms("x".repeat(60).as_str(), 5, 10),
+            ],
             Rows::Workers,
             80,
         );
@@ -612,14 +621,18 @@ mod tests {
     #[test]
     #[should_panic(expected = "outside the chart")]
     fn a_stray_row_panics() {
-        let text = render(&[ms("/1", 0, 10)], Rows::Requests, 40);
+        let text = render(&[Span::ms("/1", 0, 10)], Rows::Requests, 40);
         chart(&format!("x |█|\nDone.\n{text}"));
     }
 
     #[test]
     #[should_panic(expected = "the summary counts 2 rows")]
     fn a_missing_row_panics() {
-        let text = render(&[ms("/1", 0, 10), ms("/2", 0, 10)], Rows::Requests, 40);
+        let text = render(
+            &[Span::ms("/1", 0, 10), Span::ms("/2", 0, 10)],
+            Rows::Requests,
+            40,
+        );
         let cut: Vec<&str> = text.lines().skip(1).collect();
         chart(&cut.join("\n"));
     }

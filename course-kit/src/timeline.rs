@@ -35,6 +35,16 @@ pub struct Span {
 }
 
 impl Span {
+    /// A span from `start` to `end` milliseconds: the tests' shorthand.
+    #[cfg(test)]
+    pub(crate) fn ms(label: &str, start: u64, end: u64) -> Span {
+        Span {
+            label: label.to_owned(),
+            start: Duration::from_millis(start),
+            end: Duration::from_millis(end),
+        }
+    }
+
     /// A span from two `Instant`s, measured from `origin` (earlier instants count as the origin).
     pub fn between(
         label: impl Into<String>,
@@ -216,14 +226,6 @@ fn shorten(label: &str) -> String {
 mod tests {
     use super::*;
 
-    fn ms(label: &str, start: u64, end: u64) -> Span {
-        Span {
-            label: label.to_owned(),
-            start: Duration::from_millis(start),
-            end: Duration::from_millis(end),
-        }
-    }
-
     /// The `█` columns of each row, from the rendered text.
     fn bars(chart: &str) -> Vec<Vec<usize>> {
         chart
@@ -243,9 +245,9 @@ mod tests {
     #[test]
     fn every_line_fits_the_width() {
         let spans = [
-            ms("/375", 0, 400),
-            ms("/376", 400, 900),
-            ms("/a-longer-path", 900, 1300),
+            Span::ms("/375", 0, 400),
+            Span::ms("/376", 400, 900),
+            Span::ms("/a-longer-path", 900, 1300),
         ];
         for width in [40, 80, 132] {
             let chart = render(&spans, Rows::Requests, width);
@@ -270,7 +272,7 @@ mod tests {
     #[test]
     fn a_staircase_and_a_block() {
         let stairs: Vec<Span> = (0..4)
-            .map(|i| ms(&format!("/{i}"), i * 100, i * 100 + 100))
+            .map(|i| Span::ms(&format!("/{i}"), i * 100, i * 100 + 100))
             .collect();
         let chart = render(&stairs, Rows::Requests, 45); // a 40-column bar
         let rows = bars(&chart);
@@ -278,7 +280,9 @@ mod tests {
         assert_eq!(rows[3], (30..40).collect::<Vec<_>>(), "{chart}");
         assert!(chart.ends_with("4 requests, at most 1 in flight at once\n"));
 
-        let block: Vec<Span> = (0..4).map(|i| ms(&format!("/{i}"), i, 400 + i)).collect();
+        let block: Vec<Span> = (0..4)
+            .map(|i| Span::ms(&format!("/{i}"), i, 400 + i))
+            .collect();
         let chart = render(&block, Rows::Requests, 45);
         assert!(bars(&chart).iter().all(|r| r.contains(&20)), "{chart}");
         assert!(chart.ends_with("4 requests, at most 4 in flight at once\n"));
@@ -286,7 +290,11 @@ mod tests {
 
     #[test]
     fn rows_are_in_order_of_start() {
-        let chart = render(&[ms("/b", 50, 60), ms("/a", 0, 100)], Rows::Requests, 40);
+        let chart = render(
+            &[Span::ms("/b", 50, 60), Span::ms("/a", 0, 100)],
+            Rows::Requests,
+            40,
+        );
         assert!(chart.starts_with("/a |"), "{chart}");
     }
 
@@ -300,7 +308,7 @@ mod tests {
 
     #[test]
     fn a_run_of_one() {
-        let chart = render(&[ms("worker 1", 5, 5)], Rows::Workers, 30);
+        let chart = render(&[Span::ms("worker 1", 5, 5)], Rows::Workers, 30);
         let lines: Vec<&str> = chart.lines().collect();
         assert_eq!(lines[0], format!("worker 1 |{}|", "█".repeat(19)));
         assert_eq!(lines[2], "1 worker, at most 1 running at once");
@@ -308,8 +316,15 @@ mod tests {
 
     #[test]
     fn peak_counts_overlap_not_touching() {
-        assert_eq!(peak(&[ms("a", 0, 10), ms("b", 10, 20)]), 1);
-        assert_eq!(peak(&[ms("a", 0, 10), ms("b", 9, 20), ms("c", 5, 9)]), 2);
+        assert_eq!(peak(&[Span::ms("a", 0, 10), Span::ms("b", 10, 20)]), 1);
+        assert_eq!(
+            peak(&[
+                Span::ms("a", 0, 10),
+                Span::ms("b", 9, 20),
+                Span::ms("c", 5, 9)
+            ]),
+            2
+        );
         assert_eq!(peak(&[]), 0);
     }
 
@@ -324,7 +339,7 @@ mod tests {
     #[test]
     fn long_labels_are_cut() {
         let label = "x".repeat(100);
-        let chart = render(&[ms(&label, 0, 1)], Rows::Requests, 80);
+        let chart = render(&[Span::ms(&label, 0, 1)], Rows::Requests, 80);
         assert!(
             chart.lines().next().unwrap().chars().count() <= 80,
             "{chart}"
