@@ -6,7 +6,6 @@ mod common;
 mod servers;
 
 use std::io::Read;
-use std::net::TcpListener;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -66,12 +65,8 @@ fn a_wrong_password_is_one_line() {
 
 #[test]
 fn no_server_says_how_to_get_one() {
-    // A port nothing listens on: bound here, then closed.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // A port nothing listens on: bound, then closed.
+    let port = servers::free_port();
     let url = format!("postgres://learner:secret@127.0.0.1:{port}/postgres");
     let (out, err, code) = run(BIN, &["--database-url", &url]);
     assert_eq!(code, Some(1), "{out}{err}");

@@ -6,7 +6,6 @@ mod common;
 mod servers;
 
 use std::io::Read;
-use std::net::TcpListener;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -84,12 +83,8 @@ fn every_item_is_processed_exactly_once() {
 
 #[test]
 fn no_server_and_a_wrong_password_are_one_line() {
-    // A port nothing listens on: bound here, then closed.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // A port nothing listens on: bound, then closed.
+    let port = servers::free_port();
     let url = format!("redis://127.0.0.1:{port}");
     let (out, err, code) = run(BIN, &["--redis-url", &url]);
     assert_eq!(code, Some(1), "{out}{err}");

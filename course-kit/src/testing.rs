@@ -216,6 +216,22 @@ pub fn spawn_until(cmd: &mut StdCommand, mut ready: impl FnMut(&str) -> bool) ->
     }
 }
 
+/// Runs `bin args…` with its stdout on `stdout` (no colours, no stdin) and returns its exit code
+/// and stderr, asserting it did not panic.
+fn run_with_stdout(bin: &str, args: &[&str], stdout: Stdio) -> (Option<i32>, String) {
+    let out = StdCommand::new(assert_cmd::cargo::cargo_bin(bin))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(stdout)
+        .stderr(Stdio::piped())
+        .output()
+        .expect("the binary could not be run");
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!err.contains("panicked"), "{bin} {args:?}: {err}");
+    (out.status.code(), err)
+}
+
 /// Runs `bin args…` with its stdout on a pipe whose reading end is already closed (as after
 /// `bin | head` has read what it wanted), and asserts that the program ends cleanly: quietly with
 /// [`crate::exit::BROKEN_PIPE_EXIT_CODE`], or, where it checks its own writes, with one `error:`
@@ -223,20 +239,7 @@ pub fn spawn_until(cmd: &mut StdCommand, mut ready: impl FnMut(&str) -> bool) ->
 pub fn assert_quiet_on_broken_pipe(bin: &str, args: &[&str]) {
     let (reader, writer) = std::io::pipe().expect("a pipe");
     drop(reader);
-    let child = StdCommand::new(assert_cmd::cargo::cargo_bin(bin))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(writer)
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary could not be started");
-    let out = child
-        .wait_with_output()
-        .expect("the child can be waited for");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!err.contains("panicked"), "{bin} {args:?}: {err}");
-    let code = out.status.code();
+    let (code, err) = run_with_stdout(bin, args, writer.into());
     let quiet = code == Some(crate::exit::BROKEN_PIPE_EXIT_CODE);
     let one_error_line = code.is_some_and(|c| c != 0)
         && err.starts_with("error:")
@@ -289,17 +292,8 @@ pub fn assert_error_on_full_disk(bin: &str, args: &[&str]) {
         .write(true)
         .open("/dev/full")
         .expect("/dev/full");
-    let out = StdCommand::new(assert_cmd::cargo::cargo_bin(bin))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(full)
-        .stderr(Stdio::piped())
-        .output()
-        .expect("the binary could not be run");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!err.contains("panicked"), "{bin} {args:?}: {err}");
-    assert_eq!(out.status.code(), Some(1), "{bin} {args:?}: {err}");
+    let (code, err) = run_with_stdout(bin, args, full.into());
+    assert_eq!(code, Some(1), "{bin} {args:?}: {err}");
     let last = err.trim_end().lines().last().unwrap_or_default();
     assert!(
         last.starts_with("error:") && last.contains("No space left on device"),
