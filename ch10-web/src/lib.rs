@@ -456,7 +456,13 @@ async fn record(State(journal): State<Arc<Journal>>, req: Request, next: Next) -
 /// arrives in a single large read can pass it. So both servers also measure each parsed head, and
 /// the same head gets the same 431 from either.
 fn head_too_large<B, T: Default>(req: &http::Request<B>) -> Option<Response<T>> {
-    let line = req.method().as_str().len() + req.uri().to_string().len() + " HTTP/1.1\r\n".len();
+    // The request target's length as sent (a path, or a whole URL), without formatting it.
+    let uri = req.uri();
+    let origin = uri.authority().map_or(0, |a| {
+        uri.scheme_str().map_or(0, |s| s.len() + "://".len()) + a.as_str().len()
+    });
+    let target = origin + uri.path_and_query().map_or(1, |p| p.as_str().len());
+    let line = req.method().as_str().len() + 1 + target + " HTTP/1.1\r\n".len();
     let fields = req
         .headers()
         .iter()
