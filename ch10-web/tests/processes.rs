@@ -120,7 +120,7 @@ fn a_killed_worker_is_replaced_while_the_others_answer() {
         let workers = worker_pids(&server.banner);
         common::send("KILL", workers[0]);
         assert!(
-            eventually(Duration::from_secs(10), || gone(workers[0])),
+            eventually(Duration::from_secs(10), || common::reaped(workers[0])),
             "{bin}"
         );
         // The survivor answers at once, before and while the replacement boots.

@@ -242,6 +242,13 @@ pub fn worker_pids(out: &str) -> Vec<u32> {
         .collect()
 }
 
+/// Process `pid` has been reaped by its parent: every one of its threads has exited. (A killed
+/// process's main thread can show as a zombie while another of its threads is still in the kernel,
+/// where a blocked `accept` can still take a connection and close it unanswered as it dies.)
+pub fn reaped(pid: u32) -> bool {
+    !std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
 /// Whether process `pid` is gone: no `/proc` entry, or a zombie that only waits to be reaped
 /// (an orphan's new parent may be slow to do it, or never do it in a container).
 pub fn gone(pid: u32) -> bool {
