@@ -185,7 +185,7 @@ fn bad_flags_exit_2_with_one_line() {
         ("compute_it", &["--workers", "2"], "--workers"),
         ("compute_it", &["--factor"], "--factor"),
         ("compute_threaded", &["--factor", "yes"], "yes"),
-        // The worker chart moved to ch07's compute_compare.
+        // The worker chart moved to ch07's process_costs.
         ("compute_threaded", &["--timeline"], "--timeline"),
     ];
     for (bin, args, flag) in cases {

@@ -15,8 +15,9 @@
 //!   one slice each, with its own copy of the course's `do_math`; `--factor` adds the speed-up
 //!   over one thread (ch11's `perf/` version).
 //! - `compute_compare`: the same work on one thread, threads, processes and rayon, measured against
-//!   what this machine can really do in parallel, and what each worker process cost; `--timeline`
-//!   draws the threads and the worker processes.
+//!   what this machine can really do in parallel.
+//! - `process_costs`: what each worker process of a new pool costs; `--timeline` draws the threads
+//!   and the worker processes.
 //! - `shared_state`: processes do not share memory; threads do; between processes, send results back.
 //!
 //! The chapter's `compute_it.py` and `compute_threaded.py` are the ch05 programs:

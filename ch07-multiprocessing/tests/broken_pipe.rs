@@ -9,6 +9,7 @@ fn a_closed_output_pipe_ends_the_program_quietly() {
     assert_quiet_on_broken_pipe("shared_state", &["--times", "10"]);
     assert_quiet_on_broken_pipe("compute_multiprocessing", &["--num", "1000"]);
     assert_quiet_on_broken_pipe("compute_compare", &["--num", "1000", "--rounds", "1"]);
+    assert_quiet_on_broken_pipe("process_costs", &["--num", "1000"]);
 }
 
 /// `program > /dev/full`: a failed write is one `error:` line and exit code 1, as Python's

@@ -233,7 +233,7 @@ fn factor_measures_one_thread_in_the_same_run() {
 fn the_course_output_and_nothing_else() {
     let (out, err, code) = run(&["--workers", "3", "--num", "300000"]);
     assert_eq!(code, Some(0), "{err}");
-    // The course prints these lines only; what the processes cost is compute_compare's.
+    // The course prints these lines only; what the processes cost is process_costs'.
     assert_eq!(out.lines().count(), 3 + 3, "{out}");
     assert!(!out.contains('\x1b'), "no colour when piped");
 }

@@ -2,7 +2,12 @@
 
 #[test]
 fn version_names_the_program() {
-    for bin in ["compute_compare", "compute_multiprocessing", "shared_state"] {
+    for bin in [
+        "compute_compare",
+        "compute_multiprocessing",
+        "process_costs",
+        "shared_state",
+    ] {
         course_kit::testing::assert_version_names_program(bin);
     }
 }

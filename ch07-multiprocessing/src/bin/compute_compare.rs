@@ -1,34 +1,32 @@
-//! Runs the course's 30 million steps of math five ways, measures each against what this machine
-//! can really do in parallel, and shows what each worker process costs.
+//! Runs the course's 30 million steps of math five ways and measures each against what this
+//! machine can really do in parallel.
 //!
 //! Ports: none (a Rust addition beside `src/07-multiprocessing/cpu_attempt/`'s three programs)
 //!
 //! Run: `cargo run -p ch07-multiprocessing --release --bin compute_compare`
-//! Copy: `cargo add procspawn rayon anyhow anstream anstyle serde clap -F serde/derive,clap/derive`,
+//! Copy: `cargo add procspawn rayon anyhow anstream anstyle clap -F clap/derive`,
 //! and `do_math` and `slices` from `src/lib.rs` (`procspawn::init()` first in `main`)
 //!
 //! Expect: the machine's capacity (a copy of the job per worker at once, against one); one thread,
 //! threads, a new and a warm process pool and rayon, best of `--rounds` runs, as shares of it;
-//! a new pool task by task (PID, wait, peak memory). `--timeline` charts threads and processes.
+//! the same integers from every way. What each worker process costs: `process_costs`.
 //!
 //! Python vs Rust: only Python's process pool beats one thread; in Rust all run in parallel, and
 //! what is left to compare is what each costs to start (see the chapter's README).
 
 use std::process::ExitCode;
 use std::sync::Barrier;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use anstyle::{AnsiColor, Style};
 use anyhow::{Context, bail};
 use ch07_multiprocessing::{COURSE_NUM, do_math, slices};
 use clap::Parser;
-use course_kit::cli::{Timeline, Workers};
+use course_kit::cli::Workers;
 use course_kit::fmt;
-use course_kit::process::{megabytes, peak_memory_kb};
-use course_kit::timeline::{self, Rows, Span};
 use rayon::prelude::*;
 
-/// The summary lines after the table.
+/// The summary line after the table.
 const GOOD: Style = AnsiColor::Green.on_default();
 
 /// The same CPU-bound work on one thread, threads, processes and rayon, against the machine's
@@ -47,8 +45,6 @@ struct Args {
     #[arg(long, value_name = "R", default_value_t = 5,
           value_parser = clap::value_parser!(u32).range(1..=100))]
     rounds: u32,
-    #[command(flatten)]
-    timeline: Timeline,
 }
 
 fn main() -> ExitCode {
@@ -96,13 +92,10 @@ impl Way {
     }
 }
 
-/// One run of a way: the slices' values and, for a new pool, its start-up and its workers' peak
-/// memory.
-#[derive(Default)]
+/// One run of a way: the slices' values and, for a new pool, its start-up.
 struct Done {
     values: Vec<i64>,
     startup: Option<Duration>,
-    peak_kb: Option<u64>,
 }
 
 /// The slices, and the pools that, as in a long-lived program, are started once.
@@ -148,27 +141,19 @@ impl Bench<'_> {
                 let pool =
                     procspawn::Pool::new(p).context("could not start the worker processes")?;
                 let startup = Some(t0.elapsed());
-                let results = on_pool(&pool, tasks)?;
+                let values = on_pool(&pool, tasks)?;
                 pool.shutdown();
-                let peak_kb = results.iter().filter_map(|r| r.1).max();
-                let values = results.iter().map(|r| r.0).collect();
-                return Ok(Done {
-                    values,
-                    startup,
-                    peak_kb,
-                });
+                return Ok(Done { values, startup });
             }
-            Way::WarmPool => on_pool(&self.warm, tasks)?.iter().map(|r| r.0).collect(),
+            Way::WarmPool => on_pool(&self.warm, tasks)?,
             // rayon's threads steal work from each other.
             Way::Rayon => self.rayon.install(|| {
                 let values = tasks.par_iter().map(|&(start, end)| do_math(start, end));
                 values.collect()
             }),
         };
-        Ok(Done {
-            values,
-            ..Done::default()
-        })
+        let startup = None;
+        Ok(Done { values, startup })
     }
 }
 
@@ -186,24 +171,22 @@ struct Measured {
     done: Done,
 }
 
-/// Runs every way `rounds` times; each one's best run, and the largest worker peak memory.
-/// Every round runs every way once, so a burst of noise from the neighbours hits them all alike
-/// instead of spoiling one way's whole measurement.
-fn measure(bench: &Bench<'_>, rounds: u32) -> anyhow::Result<(Vec<Measured>, Option<u64>)> {
+/// Runs every way `rounds` times; each one's best run. Every round runs every way once, so a
+/// burst of noise from the neighbours hits them all alike instead of spoiling one way's whole
+/// measurement.
+fn measure(bench: &Bench<'_>, rounds: u32) -> anyhow::Result<Vec<Measured>> {
     let mut best: Vec<Option<Measured>> = WAYS.iter().map(|_| None).collect();
-    let mut peak_kb = None;
     for _ in 0..rounds {
         for (&way, best) in WAYS.iter().zip(&mut best) {
             let t0 = Instant::now();
             let done = bench.run(way)?;
             let time = t0.elapsed();
-            peak_kb = peak_kb.max(done.peak_kb);
             if best.as_ref().is_none_or(|b| time < b.time) {
                 *best = Some(Measured { way, time, done });
             }
         }
     }
-    Ok((best.into_iter().flatten().collect(), peak_kb))
+    Ok(best.into_iter().flatten().collect())
 }
 
 fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -224,7 +207,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
             .context("could not start rayon's threads")?,
     };
     on_pool(&bench.warm, &tasks)?; // warmed up: its start-up is paid before the clock starts
-    let (best, peak_kb) = measure(&bench, args.rounds)?;
+    let best = measure(&bench, args.rounds)?;
     bench.warm.shutdown();
 
     let [serial, side_by_side, rest @ ..] = &best[..] else {
@@ -235,17 +218,6 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     print_table(p, serial, rest, capacity);
 
     println!();
-    if let Some(startup) = rest.iter().find_map(|m| m.done.startup) {
-        anstream::println!(
-            "{GOOD}Process pool start-up: {:.1} ms for {p} workers ({:.2} ms per worker process).{GOOD:#}",
-            startup.as_secs_f64() * 1e3,
-            startup.as_secs_f64() * 1e3 / p as f64
-        );
-    }
-    anstream::println!(
-        "{GOOD}Largest worker peak memory (VmHWM): {}.{GOOD:#}",
-        megabytes(peak_kb)
-    );
     let expected = &serial.done.values;
     if let Some(m) = rest.iter().find(|m| m.done.values != *expected) {
         let (name, values) = (m.way.name(p), &m.done.values);
@@ -256,26 +228,6 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         "{GOOD}Every strategy returned the same results: {}{GOOD:#}",
         listed.join(", ")
     );
-
-    // Once more, a new pool, task by task: what compute_multiprocessing's pool costs, per process.
-    println!();
-    println!("A new pool once more, task by task:");
-    let by_task = task_by_task(p, &tasks)?;
-    if by_task.values != *expected {
-        bail!("the pool returned {:?} this time", by_task.values);
-    }
-    if args.timeline.timeline {
-        println!();
-        println!(
-            "Threads (as in ch05's compute_threaded), one row per thread, from its start to its end:"
-        );
-        timeline::print(&threads_timeline(&tasks), Rows::Workers);
-        println!();
-        println!(
-            "Worker processes, one row per task (one task per worker), from its start to its end:"
-        );
-        timeline::print(&by_task.spans, Rows::Workers);
-    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -317,141 +269,17 @@ fn print_table(p: usize, serial: &Measured, rest: &[Measured], capacity: f64) {
     );
 }
 
-/// What a worker process reports for one slice: its value, and what it cost. It crosses a
-/// process boundary, so it is plain serialized data, and its times are the wall clock
-/// (`SystemTime`): an `Instant` is this process's own clock and cannot cross over.
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
-struct SliceDone {
-    value: i64,
-    pid: u32,
-    started: SystemTime,
-    finished: SystemTime,
-    peak_memory_kb: Option<u64>,
-}
-
-/// What a worker of [`task_by_task`] runs. It reads the clock only at its start and end, never
-/// inside the loop, so timing the worker does not change what it does.
-fn slice_reported((start, end): (f64, f64)) -> SliceDone {
-    let started = SystemTime::now();
-    let value = do_math(start, end);
-    SliceDone {
-        value,
-        pid: std::process::id(),
-        started,
-        finished: SystemTime::now(),
-        peak_memory_kb: peak_memory_kb(),
-    }
-}
-
-/// A new pool's run, task by task: the values and each worker process's span, for `--timeline`.
-struct ByTask {
-    values: Vec<i64>,
-    spans: Vec<Span>,
-}
-
-/// A new pool of `p` workers, one slice each, as compute_multiprocessing does it; prints its
-/// start-up, then per task which worker (PID) ran it, how long it waited to be picked up, how
-/// long it computed and the worker's peak memory.
-fn task_by_task(p: usize, tasks: &[(f64, f64)]) -> anyhow::Result<ByTask> {
-    let t0 = Instant::now();
-    let pool = procspawn::Pool::new(p).context("could not start the worker processes")?;
-    let startup_ms = t0.elapsed().as_secs_f64() * 1e3;
-    let submitted = SystemTime::now();
+/// Submits every slice to `pool` (`apply_async`) and gets each result in order (`.get()`). Here a
+/// failed worker is simply an error.
+fn on_pool(pool: &procspawn::Pool, tasks: &[(f64, f64)]) -> anyhow::Result<Vec<i64>> {
     let handles: Vec<_> = tasks
         .iter()
-        .map(|&slice| pool.spawn(slice, slice_reported))
-        .collect();
-    let done: Vec<SliceDone> = (1..)
-        .zip(handles)
-        .map(|(n, h)| h.join().with_context(|| format!("task {n} failed")))
-        .collect::<anyhow::Result<_>>()?;
-    pool.shutdown();
-
-    anstream::println!(
-        "{GOOD}Pool start-up: {p} worker processes ready in {startup_ms:.1} ms ({:.1} ms each), \
-         parent PID {}.{GOOD:#}",
-        startup_ms / p as f64,
-        std::process::id()
-    );
-    let since = |a: SystemTime, b: SystemTime| b.duration_since(a).unwrap_or_default();
-    for ((n, &(start, end)), d) in (1..).zip(tasks).zip(&done) {
-        println!(
-            "  task {n:>2}: steps {} .. {} in PID {}, picked up after {:.1} ms, computed in {} \
-             sec, peak memory {}",
-            bound(start),
-            bound(end),
-            d.pid,
-            since(submitted, d.started).as_secs_f64() * 1e3,
-            fmt::secs(since(d.started, d.finished).as_secs_f64()),
-            megabytes(d.peak_memory_kb)
-        );
-    }
-    let spans = (1..)
-        .zip(&done)
-        .map(|(n, d)| Span {
-            label: format!("task {n}, PID {}", d.pid),
-            start: since(UNIX_EPOCH, d.started),
-            end: since(UNIX_EPOCH, d.finished),
-        })
-        .collect();
-    Ok(ByTask {
-        values: done.iter().map(|d| d.value).collect(),
-        spans,
-    })
-}
-
-/// One run of the threads strategy with each thread's start and end, for `--timeline`.
-fn threads_timeline(tasks: &[(f64, f64)]) -> Vec<Span> {
-    let t0 = Instant::now();
-    std::thread::scope(|s| {
-        let handles: Vec<_> = tasks
-            .iter()
-            .map(|&(start, end)| {
-                s.spawn(move || {
-                    let started = Instant::now();
-                    std::hint::black_box(do_math(start, end));
-                    (started, Instant::now())
-                })
-            })
-            .collect();
-        (1..)
-            .zip(handles)
-            .map(|(n, h)| {
-                let (started, ended) = h.join().expect("do_math does not panic");
-                Span::between(format!("thread {n}"), t0, started, ended)
-            })
-            .collect()
-    })
-}
-
-/// A slice bound as the learner thinks of it: `15,000,000`, or `4285714.286` when uneven.
-fn bound(x: f64) -> String {
-    if x.fract() == 0.0 {
-        fmt::thousands(x as u64)
-    } else {
-        format!("{x:.3}")
-    }
-}
-
-/// Submits every slice to `pool` (`apply_async`) and gets each result in order (`.get()`): each
-/// slice's value and its worker's peak memory. Here a failed worker is simply an error.
-fn on_pool(
-    pool: &procspawn::Pool,
-    tasks: &[(f64, f64)],
-) -> anyhow::Result<Vec<(i64, Option<u64>)>> {
-    let handles: Vec<_> = tasks
-        .iter()
-        .map(|&slice| pool.spawn(slice, slice_in_worker))
+        .map(|&slice| pool.spawn(slice, |(start, end)| do_math(start, end)))
         .collect();
     (1..)
         .zip(handles)
         .map(|(n, h)| h.join().with_context(|| format!("task {n} failed")))
         .collect()
-}
-
-/// What each worker process runs: one slice, and what the worker's memory peaked at.
-fn slice_in_worker((start, end): (f64, f64)) -> (i64, Option<u64>) {
-    (do_math(start, end), peak_memory_kb())
 }
 
 fn secs3(d: Duration) -> String {

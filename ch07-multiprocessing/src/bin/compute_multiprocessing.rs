@@ -12,7 +12,7 @@
 //!
 //! Python vs Rust: Rust threads already run in parallel (ch05's `compute_threaded`): a process
 //! pool buys isolation, not speed. As with Python's "spawn", a worker is this program started
-//! again. What each process costs: `compute_compare`; why procspawn: the chapter's README.
+//! again. What each process costs: `process_costs`; why procspawn: the chapter's README.
 
 use std::process::ExitCode;
 use std::time::Instant;
