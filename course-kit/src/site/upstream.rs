@@ -19,9 +19,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use axum::Json;
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use rand::Rng;
@@ -84,13 +85,9 @@ pub(super) fn router<S: Clone + Send + Sync + 'static>(cfg: &SiteConfig) -> Rout
         .with_state(upstream)
 }
 
-fn json_response(status: StatusCode, body: &Value) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        body.to_string(),
-    )
-        .into_response()
+/// A JSON answer (`Json` sets `content-type: application/json`, as the real services send).
+fn json_response(status: StatusCode, body: Value) -> Response {
+    (status, Json(body)).into_response()
 }
 
 /// The value of `key` in a query string, percent-decoded.
@@ -106,7 +103,7 @@ async fn location(
 ) -> Response {
     up.wait_one_of(&LOCATION_LATENCY_SECS).await;
     if zip == UNKNOWN_ZIP {
-        return json_response(StatusCode::NOT_FOUND, &json!({}));
+        return json_response(StatusCode::NOT_FOUND, json!({}));
     }
     let country_name = if country.eq_ignore_ascii_case("us") {
         "United States".to_owned()
@@ -115,7 +112,7 @@ async fn location(
     };
     json_response(
         StatusCode::OK,
-        &json!({
+        json!({
             "post code": zip,
             "country": country_name,
             "country abbreviation": country.to_uppercase(),
@@ -141,14 +138,14 @@ async fn sun(State(up): State<Arc<Upstream>>, RawQuery(query): RawQuery) -> Resp
     if coordinate(q, "lat", 90.0).is_none() || coordinate(q, "lng", 180.0).is_none() {
         return json_response(
             StatusCode::BAD_REQUEST,
-            &json!({"results": "", "status": "INVALID_REQUEST"}),
+            json!({"results": "", "status": "INVALID_REQUEST"}),
         );
     }
     // The real API's format (no leading zero on the hour); the course's cached times, which are
     // Portland's local time, hence the tzid.
     json_response(
         StatusCode::OK,
-        &json!({
+        json!({
             "results": {
                 "sunrise": "6:04:09 AM",
                 "sunset": "8:28:48 PM",
@@ -172,18 +169,18 @@ async fn weather(State(up): State<Arc<Upstream>>, RawQuery(query): RawQuery) -> 
     let Some(zip) = param(query.as_deref(), "zip").filter(|z| !z.trim().is_empty()) else {
         return json_response(
             StatusCode::BAD_REQUEST,
-            &json!({"cod": "400", "message": "Nothing to geocode"}),
+            json!({"cod": "400", "message": "Nothing to geocode"}),
         );
     };
     if zip.split(',').next() == Some(UNKNOWN_ZIP) {
         return json_response(
             StatusCode::NOT_FOUND,
-            &json!({"cod": "404", "message": "city not found"}),
+            json!({"cod": "404", "message": "city not found"}),
         );
     }
     json_response(
         StatusCode::OK,
-        &json!({
+        json!({
             "coord": {"lon": -122.7339, "lat": 45.5066},
             "weather": [{"id": 800, "main": "Clear", "description": "clear sky", "icon": "01d"}],
             "main": {
