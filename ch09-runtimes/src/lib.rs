@@ -109,8 +109,9 @@ pub mod unsync {
         let failed: Vec<&anyhow::Error> =
             downloads.iter().filter_map(|d| d.as_ref().err()).collect();
         for err in &failed {
-            // reqwest's errors know their URL (a blocking body read wraps them in an `io::Error`);
-            // the programs' own (a page too large) start with it.
+            // reqwest's errors know their URL, except a body's (a blocking read wraps those in an
+            // `io::Error`): the programs add it as context, `err`'s outermost message. Their own
+            // errors (a page too large) start with it.
             let io = err
                 .downcast_ref::<std::io::Error>()
                 .and_then(|e| e.get_ref());
@@ -119,7 +120,7 @@ pub mod unsync {
                 .or_else(|| io.and_then(|e| e.downcast_ref::<reqwest::Error>()));
             let why = match reqwest {
                 Some(e) => {
-                    let url = e.url().map_or("?", |u| u.as_str());
+                    let url = e.url().map_or_else(|| err.to_string(), |u| u.to_string());
                     format!("{url}: {}", course_kit::http::describe(e, live))
                 }
                 None => format!("{err:#}"),

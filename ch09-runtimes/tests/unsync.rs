@@ -205,15 +205,29 @@ fn a_latin1_page_counts_its_characters() {
     }
 }
 
-/// A server that sends its headers, then the body one byte every 100 ms, for the page that every
-/// program downloads blocking: `--timeout` bounds the whole download, not each read, so both fail
-/// after 2 s each and the other jobs still run.
+/// A server that sends its headers, then the body one byte every 100 ms, for the page `path`;
+/// any other page is small and quick. Returns its base URL.
+fn drip_server(path: &'static str) -> String {
+    testing::serve(move |p| {
+        if p == path {
+            testing::Page::drip()
+        } else {
+            testing::Page::ok(Some("text/html"), "<h1>Small</h1>")
+        }
+    })
+}
+
+/// The line that reports `path` timed out: reqwest leaves the URL out of a body's errors, so this
+/// checks that the programs name it themselves.
+fn timed_out(base: &str, path: &str) -> String {
+    format!("Download failed: {base}{path}: timed out")
+}
+
+/// A slow drip for the page that every program downloads blocking: `--timeout` bounds the whole
+/// download, not each read, so both fail after 2 s each and the other jobs still run.
 #[test]
 fn a_slow_drip_body_times_out() {
-    let base = testing::serve(|path| match path {
-        PAGE_MORE => testing::Page::drip(),
-        _ => testing::Page::ok(Some("text/html"), "<h1>Small</h1>"),
-    });
+    let base = drip_server(PAGE_MORE);
     for bin in PROGRAMS {
         let t0 = std::time::Instant::now();
         let (out, err, code) = run(bin, &["--timeout", "2", "--base-url", &base]);
@@ -223,12 +237,30 @@ fn a_slow_drip_body_times_out() {
         // downloads' own 2 s: those time out too, which is presync's lesson.
         let failed = if bin == "presync" { 4 } else { 2 };
         assert_eq!(err.matches(": timed out").count(), failed, "{bin}: {err}");
+        assert_eq!(count(&err, &timed_out(&base, PAGE_MORE)), 2, "{bin}: {err}");
+        let others = count(&err, &timed_out(&base, PAGE));
+        assert_eq!(others, failed - 2, "{bin}: {err}");
         let summary = format!("{failed} of 4 downloads failed.");
         assert!(err.contains(&summary), "{bin}: {err}");
         let fine = count(&out, "Downloaded 14 characters.");
         assert_eq!(fine, 4 - failed, "{bin}:\n{out}");
         // The drip lasts 50 s: well within that, even on a loaded machine.
         assert!(took < Duration::from_secs(10), "{bin} took {took:?}");
+    }
+}
+
+/// A slow drip for the page that `presync` and `thesync` download async (and `nosync` blocking):
+/// an async body's error has no URL either, and its line still names the page.
+#[test]
+fn a_slow_drip_async_body_times_out_and_names_its_url() {
+    let base = drip_server(PAGE);
+    for bin in PROGRAMS {
+        let (out, err, code) = run(bin, &["--timeout", "2", "--base-url", &base]);
+        assert_eq!(code, Some(1), "{bin}: {err}");
+        assert_eq!(count(&err, &timed_out(&base, PAGE)), 2, "{bin}: {err}");
+        assert!(err.contains("2 of 4 downloads failed."), "{bin}: {err}");
+        let fine = count(&out, "Downloaded (more) 14 characters.");
+        assert_eq!(fine, 2, "{bin}:\n{out}");
     }
 }
 

@@ -38,6 +38,9 @@ const URLS: [&str; 5] = [
 
 /// A page is read whole, so its size is capped: the server chooses it, the memory is ours.
 const MAX_PAGE: usize = 4 << 20;
+/// A browser-like User-Agent, as the course sends: some sites refuse unknown clients.
+const USER_AGENT: &str =
+    "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0 async-techniques-rs";
 
 /// Get the titles of five sites on a process, thread or rayon pool.
 #[derive(Parser, Debug)]
@@ -127,18 +130,23 @@ fn get_title((url, timeout): (String, Duration)) -> Result<String, String> {
     let host = url.replace("https://", ""); // as the course prints it: `http://` stays
     println!("Getting title from {host}, PID: {pid}, ProcName: {name}");
 
-    // A client cannot be sent to another process either: each task makes its own.
-    let resp = course_kit::http::blocking_client(timeout)
+    // A client cannot be sent to another process either: each task makes its own. On the async
+    // builder, `timeout` bounds the whole download, body included; on a blocking one, each read.
+    let whole_download = reqwest::Client::builder().timeout(timeout);
+    let resp = reqwest::blocking::ClientBuilder::from(whole_download)
+        .user_agent(USER_AGENT)
+        .timeout(timeout)
+        .build()
         .and_then(|client| client.get(&url).send())
         .and_then(reqwest::blocking::Response::error_for_status)
-        .map_err(|e| course_kit::http::describe(&e, false))?;
+        .map_err(|e| describe(&e))?;
     let encoding = encoding(resp.headers()); // what `resp.text` decodes the page with
 
     let mut page = Vec::new(); // at most MAX_PAGE bytes, and one more to tell a longer page
     let read = resp.take(MAX_PAGE as u64 + 1).read_to_end(&mut page);
     // A read's error wraps reqwest's (a timeout, a cut connection): described as the others are.
     read.map_err(|e| match e.get_ref().and_then(|e| e.downcast_ref()) {
-        Some(e) => course_kit::http::describe(e, false),
+        Some(e) => describe(e),
         None => format!("the response broke off: {e}"),
     })?;
     if page.len() > MAX_PAGE {
@@ -159,6 +167,22 @@ fn get_title((url, timeout): (String, Duration)) -> Result<String, String> {
     }
     // `get_text(strip=True)`: each piece of text stripped, joined with nothing.
     Ok(tag.text().map(str::trim).collect())
+}
+
+/// A download error as one short line: `HTTP 404 Not Found`, `timed out`, `could not connect: …`.
+fn describe(err: &reqwest::Error) -> String {
+    // reqwest's own text is generic ("error sending request"); the innermost cause says why.
+    let mut cause: &dyn std::error::Error = err;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    match err.status() {
+        Some(status) => format!("HTTP {status}"),
+        None if err.is_timeout() => "timed out".to_owned(),
+        None if err.is_connect() => format!("could not connect: {cause}"),
+        None if err.is_body() || err.is_decode() => format!("the response broke off: {cause}"),
+        None => cause.to_string(),
+    }
 }
 
 /// The encoding reqwest's `text()` decodes a page with: the `Content-Type`'s charset, else UTF-8.

@@ -19,6 +19,7 @@ use std::io::Read as _;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use anyhow::Context as _;
 use ch09_runtimes::unsync::{self, Jobs, PAGE, PAGE_LIVE, PAGE_MORE, PAGE_MORE_LIVE};
 use clap::Parser;
 use course_kit::cli::{Net, TimeScale, Timeline};
@@ -89,7 +90,8 @@ fn download_some(client: &reqwest::blocking::Client, url: &str) -> anyhow::Resul
     let encoding = encoding(resp.headers()); // what `resp.text` decodes the page with
 
     let mut page = Vec::new(); // at most MAX_PAGE bytes, and one more to tell a longer page
-    resp.take(MAX_PAGE as u64 + 1).read_to_end(&mut page)?;
+    let read = resp.take(MAX_PAGE as u64 + 1).read_to_end(&mut page);
+    read.with_context(|| url.to_owned())?; // reqwest's errors name the URL, but not a body's
     anyhow::ensure!(page.len() <= MAX_PAGE, "{url}: over {} MiB", MAX_PAGE >> 20);
     let text = encoding.decode(&page).0;
 
@@ -104,7 +106,8 @@ fn download_some_more(client: &reqwest::blocking::Client, url: &str) -> anyhow::
     let encoding = encoding(resp.headers()); // what `resp.text` decodes the page with
 
     let mut page = Vec::new(); // at most MAX_PAGE bytes, and one more to tell a longer page
-    resp.take(MAX_PAGE as u64 + 1).read_to_end(&mut page)?;
+    let read = resp.take(MAX_PAGE as u64 + 1).read_to_end(&mut page);
+    read.with_context(|| url.to_owned())?; // reqwest's errors name the URL, but not a body's
     anyhow::ensure!(page.len() <= MAX_PAGE, "{url}: over {} MiB", MAX_PAGE >> 20);
     let text = encoding.decode(&page).0;
 
