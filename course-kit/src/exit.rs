@@ -67,8 +67,11 @@ pub fn quiet_broken_pipe() {
             if msg.contains("Broken pipe") {
                 std::process::exit(BROKEN_PIPE_EXIT_CODE);
             }
-            // A write, not a panic: when it is stderr that fails, this line is lost too.
-            let _ = writeln!(std::io::stderr(), "error: {msg}");
+            // A write, not a panic: when it is stderr that fails, this line is lost too. The lock
+            // is held until the exit, so another thread failing at the same moment cannot start
+            // a second line that the exit cuts short.
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr, "error: {msg}");
             std::process::exit(1);
         }
         default(info);
