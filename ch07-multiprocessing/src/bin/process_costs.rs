@@ -5,7 +5,7 @@
 //!
 //! Run: `cargo run -p ch07-multiprocessing --release --bin process_costs -- --timeline`
 //! Copy: `cargo add procspawn anyhow anstream anstyle serde clap -F serde/derive,clap/derive`,
-//! and `do_math` and `slices` from `src/lib.rs` (`procspawn::init()` first in `main`)
+//! `do_math`, `slices` (`src/lib.rs`), course-kit's `peak_memory_kb`, `megabytes`, `thousands`
 //!
 //! Expect: the pool's start-up; per task its worker's PID, how long it waited to be picked up, how
 //! long it computed, its peak memory (VmHWM); the course's integers. `--timeline` charts the same
@@ -62,8 +62,8 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         "A new pool, one slice of the {} steps per worker process:",
         fmt::thousands(args.num)
     );
-    let by_task = task_by_task(p, &tasks)?;
-    let listed: Vec<String> = by_task.values.iter().map(i64::to_string).collect();
+    let done = task_by_task(p, &tasks)?;
+    let listed: Vec<String> = done.iter().map(|d| d.value.to_string()).collect();
     println!("Results: {}", listed.join(", "));
     if args.timeline.timeline {
         println!();
@@ -75,7 +75,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         println!(
             "Worker processes, one row per task (one task per worker), from its start to its end:"
         );
-        timeline::print(&by_task.spans, Rows::Workers);
+        timeline::print(&processes_timeline(&done), Rows::Workers);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -106,16 +106,10 @@ fn slice_reported((start, end): (f64, f64)) -> SliceDone {
     }
 }
 
-/// A new pool's run, task by task: the values and each worker process's span, for `--timeline`.
-struct ByTask {
-    values: Vec<i64>,
-    spans: Vec<Span>,
-}
-
 /// A new pool of `p` workers, one slice each, as compute_multiprocessing does it; prints its
 /// start-up, then per task which worker (PID) ran it, how long it waited to be picked up, how
 /// long it computed and the worker's peak memory.
-fn task_by_task(p: usize, tasks: &[(f64, f64)]) -> anyhow::Result<ByTask> {
+fn task_by_task(p: usize, tasks: &[(f64, f64)]) -> anyhow::Result<Vec<SliceDone>> {
     let t0 = Instant::now();
     let pool = procspawn::Pool::new(p).context("could not start the worker processes")?;
     let startup_ms = t0.elapsed().as_secs_f64() * 1e3;
@@ -139,28 +133,30 @@ fn task_by_task(p: usize, tasks: &[(f64, f64)]) -> anyhow::Result<ByTask> {
     let since = |a: SystemTime, b: SystemTime| b.duration_since(a).unwrap_or_default();
     for ((n, &(start, end)), d) in (1..).zip(tasks).zip(&done) {
         println!(
-            "  task {n:>2}: steps {} .. {} in PID {}, picked up after {:.1} ms, computed in {} \
+            "  task {n:>2}: steps {} .. {} in PID {}, picked up after {:.1} ms, computed in {:.2} \
              sec, peak memory {}",
             bound(start),
             bound(end),
             d.pid,
             since(submitted, d.started).as_secs_f64() * 1e3,
-            fmt::secs(since(d.started, d.finished).as_secs_f64()),
+            since(d.started, d.finished).as_secs_f64(),
             megabytes(d.peak_memory_kb)
         );
     }
-    let spans = (1..)
-        .zip(&done)
+    Ok(done)
+}
+
+/// The worker processes' spans, for `--timeline`: one row per task, on the wall clock.
+fn processes_timeline(done: &[SliceDone]) -> Vec<Span> {
+    let since_epoch = |t: SystemTime| t.duration_since(UNIX_EPOCH).unwrap_or_default();
+    (1..)
+        .zip(done)
         .map(|(n, d)| Span {
             label: format!("task {n}, PID {}", d.pid),
-            start: since(UNIX_EPOCH, d.started),
-            end: since(UNIX_EPOCH, d.finished),
+            start: since_epoch(d.started),
+            end: since_epoch(d.finished),
         })
-        .collect();
-    Ok(ByTask {
-        values: done.iter().map(|d| d.value).collect(),
-        spans,
-    })
+        .collect()
 }
 
 /// One run of the threads strategy with each thread's start and end, for `--timeline`.
