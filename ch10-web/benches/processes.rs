@@ -16,57 +16,16 @@
 
 mod load;
 
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use load::{Measured, loadtest};
+use load::{Measured, Running, loadtest, start};
 
 const CITYSCAPE: &str = env!("CARGO_BIN_EXE_cityscape_api");
 const ACITYSCAPE: &str = env!("CARGO_BIN_EXE_acityscape_api");
 
-struct Running {
-    child: Child,
-    /// `http://127.0.0.1:PORT`
-    base: String,
-}
-
-/// Starts `bin` on a free port with `args`, once it (or its master, all workers ready) announces itself.
-fn start(bin: &str, args: &[&str]) -> Running {
-    let mut child = Command::new(bin)
-        .args(["--port", "0", "--seed", "1"])
-        .args(args)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{bin} does not start: {e}"));
-    let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
-    let base = loop {
-        let mut line = String::new();
-        if stdout.read_line(&mut line).unwrap_or(0) == 0 {
-            panic!("{bin} {args:?} ended before announcing itself");
-        }
-        // A master's own line; its workers' are prefixed with `[worker N]`.
-        if let Some(addr) = line.trim_end().strip_prefix(" * Running on ") {
-            break addr.to_owned();
-        }
-    };
-    // Keep draining stdout so that the server never blocks on a full pipe.
-    std::thread::spawn(move || {
-        let mut sink = String::new();
-        let _ = stdout.read_to_string(&mut sink);
-    });
-    Running { child, base }
-}
-
-fn stop(mut running: Running) {
-    let _ = Command::new("kill")
-        .args(["-INT", &running.child.id().to_string()])
-        .status();
-    let _ = running.child.wait();
-    // Let the sockets of the last run drain before the next server starts.
+/// Stops the server, then lets its sockets drain before the next one starts.
+fn stop(server: Running) {
+    load::stop(server);
     std::thread::sleep(Duration::from_secs(1));
 }
 

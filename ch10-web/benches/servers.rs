@@ -25,11 +25,11 @@
 
 mod load;
 
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
+
+use load::{Running, stop};
 
 const LEVELS: [u32; 6] = [10, 20, 100, 1_000, 5_000, 10_000];
 const PATH: &str = "/api/sun/97227/us";
@@ -44,55 +44,22 @@ struct Model {
     workers: Option<usize>,
 }
 
-struct Running {
-    child: Child,
-    url: String,
-}
-
+/// Starts `model` on a free port, as the table's row runs it.
 fn start(model: Model) -> Running {
-    let mut cmd = Command::new(model.bin);
-    cmd.args(["--port", "0", "--seed", "1"]);
+    let threads = model.workers.map(|n| n.to_string());
+    let mut args = Vec::new();
     if cached() {
-        cmd.arg("--cached");
+        args.push("--cached");
     }
-    if let Some(workers) = model.workers {
-        cmd.args(["--threads", &workers.to_string()]);
+    if let Some(threads) = &threads {
+        args.extend(["--threads", threads.as_str()]);
     }
-    let mut child = cmd
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{} does not start: {e}", model.name));
-    let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
-    let url = loop {
-        let mut line = String::new();
-        if stdout.read_line(&mut line).unwrap_or(0) == 0 {
-            panic!("{} ended before announcing itself", model.name);
-        }
-        if let Some(addr) = line.trim_end().strip_prefix(" * Running on ") {
-            break format!("{addr}{PATH}");
-        }
-    };
-    // Keep draining stdout so that the server never blocks on a full pipe.
-    std::thread::spawn(move || {
-        let mut sink = String::new();
-        let _ = stdout.read_to_string(&mut sink);
-    });
-    Running { child, url }
+    load::start(model.bin, &args)
 }
 
 /// The course's cached mode, unless `BENCH_UPSTREAM=site`.
 fn cached() -> bool {
     std::env::var("BENCH_UPSTREAM").map_or(true, |v| v != "site")
-}
-
-fn stop(mut running: Running) {
-    let _ = Command::new("kill")
-        .args(["-INT", &running.child.id().to_string()])
-        .status();
-    let _ = running.child.wait();
 }
 
 /// Samples the server's thread count while the load runs; returns the peak.
@@ -153,7 +120,7 @@ fn main() {
     // so take the mean over a whole run at 10 connections (a few requests on one connection would
     // leave W, and every bound below, a few percent off).
     let calibration = start(models[2]);
-    let alone = load::loadtest(&calibration.url, 10, secs);
+    let alone = load::loadtest(&format!("{}{PATH}", calibration.base), 10, secs);
     stop(calibration);
     let w = alone.mean_s;
     println!(
@@ -181,7 +148,7 @@ fn main() {
             let running = start(*model);
             let pid = running.child.id();
             let (done, threads) = watch_threads(pid);
-            let m = load::loadtest(&running.url, connections, secs);
+            let m = load::loadtest(&format!("{}{PATH}", running.base), connections, secs);
             done.store(true, Ordering::SeqCst);
             let peak_threads = threads.join().unwrap_or(0);
             let rss = course_kit::process::status_number(pid, "VmHWM");

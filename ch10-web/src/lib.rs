@@ -399,10 +399,10 @@ impl Stop {
     }
 
     fn exit_code(self) -> ExitCode {
-        ExitCode::from(match self {
-            Stop::Interrupt => 130,
-            Stop::Terminate => 143,
-        })
+        match self {
+            Stop::Interrupt => course_kit::interrupt::exit_code(),
+            Stop::Terminate => ExitCode::from(143), // 128 + SIGTERM, as a shell reports it
+        }
     }
 }
 

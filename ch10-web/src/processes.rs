@@ -223,13 +223,19 @@ impl Arbiter {
     fn abort_reload(&mut self) {
         eprintln!("[master] reload abandoned: the old workers keep serving");
         let generation = self.generation;
+        self.retire(|w| w.generation == generation);
+        self.generation -= 1;
+    }
+
+    /// SIGTERM to every worker that `which` picks and that is not stopping yet: it finishes what
+    /// it has, then exits.
+    fn retire(&mut self, which: impl Fn(&Worker) -> bool) {
         for worker in self.workers.values_mut() {
-            if worker.generation == generation && !worker.stopping {
+            if which(worker) && !worker.stopping {
                 worker.stopping = true;
                 let _ = signal::kill(worker.pid, Signal::SIGTERM);
             }
         }
-        self.generation -= 1;
     }
 
     /// SIGINT or SIGTERM, passed on: each worker stops accepting and finishes what it has.
@@ -295,12 +301,7 @@ impl Arbiter {
             );
         }
         let generation = self.generation;
-        for worker in self.workers.values_mut() {
-            if worker.generation < generation && !worker.stopping {
-                worker.stopping = true;
-                let _ = signal::kill(worker.pid, Signal::SIGTERM);
-            }
-        }
+        self.retire(|w| w.generation < generation);
     }
 
     fn exited(
@@ -392,7 +393,9 @@ fn spawn(
         .kill_on_drop(true)
         .spawn()
         .context("cannot start a worker process")?;
-    let pid = Pid::from_raw(child.id().and_then(|p| i32::try_from(p).ok()).unwrap_or(0));
+    // Never a made-up pid: signalling pid 0 would reach the master's whole process group.
+    let pid = child.id().and_then(|p| i32::try_from(p).ok());
+    let pid = Pid::from_raw(pid.context("a worker started without a pid")?);
     println!(" * Booting worker {id} (pid {pid})");
     let stdin = child.stdin.take();
     let stdout = child.stdout.take();

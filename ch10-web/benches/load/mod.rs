@@ -1,8 +1,10 @@
-//! What both benches share: running `loadtest` and reading its report.
+//! What both benches share: starting and stopping a server, running `loadtest` and reading its
+//! report.
 
 #![allow(dead_code)] // each bench reads the fields it reports
 
-use std::process::{Command, Stdio};
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Measured {
@@ -13,6 +15,50 @@ pub struct Measured {
     pub socket_errors: u64,
     pub timeouts: u64,
     pub non_2xx: u64,
+}
+
+pub struct Running {
+    pub child: Child,
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+}
+
+/// Starts `bin` on a free port with `args`, once it (or its master, all workers ready) announces itself.
+pub fn start(bin: &str, args: &[&str]) -> Running {
+    let mut child = Command::new(bin)
+        .args(["--port", "0", "--seed", "1"])
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{bin} does not start: {e}"));
+    let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
+    let base = loop {
+        let mut line = String::new();
+        if stdout.read_line(&mut line).unwrap_or(0) == 0 {
+            panic!("{bin} {args:?} ended before announcing itself");
+        }
+        // A master's own line; its workers' are prefixed with `[worker N]`.
+        if let Some(addr) = line.trim_end().strip_prefix(" * Running on ") {
+            break addr.to_owned();
+        }
+    };
+    // Keep draining stdout so that the server never blocks on a full pipe.
+    std::thread::spawn(move || {
+        let mut sink = String::new();
+        let _ = stdout.read_to_string(&mut sink);
+    });
+    Running { child, base }
+}
+
+/// Ctrl-C (SIGINT), as a learner stops it, and waits for it to end.
+pub fn stop(mut running: Running) {
+    let _ = Command::new("kill")
+        .args(["-INT", &running.child.id().to_string()])
+        .status();
+    let _ = running.child.wait();
 }
 
 /// The CPU's model name, for the heading: a figure names the CPU it was measured on.
