@@ -14,11 +14,7 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(4);
 /// An async client (tokio-based) with the workspace's User-Agent, a short connect timeout and
 /// `timeout` for a whole request (`--timeout`).
 pub fn client(timeout: Duration) -> reqwest::Result<reqwest::Client> {
-    reqwest::Client::builder()
-        .user_agent(USER_AGENT)
-        .connect_timeout(CONNECT_TIMEOUT)
-        .timeout(timeout)
-        .build()
+    builder(timeout).build()
 }
 
 /// A blocking client for the synchronous programs, whose `timeout` also bounds a whole request,
@@ -28,13 +24,17 @@ pub fn blocking_client(timeout: Duration) -> reqwest::Result<reqwest::blocking::
     // A blocking builder's `timeout` bounds each wait (the response, then each read of the body),
     // so a server dripping a byte at a time is never caught; the async builder inside it bounds
     // the whole request, body included, as `client` above does.
-    let whole_request = reqwest::Client::builder()
-        .user_agent(USER_AGENT)
-        .connect_timeout(CONNECT_TIMEOUT)
-        .timeout(timeout);
-    reqwest::blocking::ClientBuilder::from(whole_request)
+    reqwest::blocking::ClientBuilder::from(builder(timeout))
         .timeout(timeout)
         .build()
+}
+
+/// Both clients' settings: the User-Agent, the connect timeout, and `timeout` for a whole request.
+fn builder(timeout: Duration) -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .user_agent(USER_AGENT)
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(timeout)
 }
 
 /// A download error as one short line: `HTTP 404 Not Found`, `connection refused`,
