@@ -71,13 +71,13 @@ fn main() -> ExitCode {
     let (data1, data2) = (Arc::clone(&data), Arc::clone(&data));
     let (stop1, stop2, stop3) = (Arc::clone(&stop), Arc::clone(&stop), Arc::clone(&stop));
     let cancel = spawn_cancel_listener(); // Python: `threading.Thread(target=check_cancel)`
-    let mut workers = vec![
+    let workers = [
         thread::spawn(move || generate_data(items, &data1, &mut rng1, second, &stop1)),
         thread::spawn(move || generate_data(items, &data2, &mut rng2, second, &stop2)),
         thread::spawn(move || process_data(2 * items, &data, second, &stop3)),
     ];
 
-    let outcome = wait_for(&mut workers, &cancel, &ctrl_c);
+    let outcome = wait_for(&workers, &cancel, &ctrl_c);
     match outcome {
         Outcome::Cancelled => println!("Cancelling on your request!"),
         Outcome::Interrupted => interrupt::announce(),
@@ -156,7 +156,7 @@ enum Outcome {
 
 /// Python's loop of `join(0.001)`s: until every worker has ended or the user cancels (Enter or
 /// Ctrl-C).
-fn wait_for(workers: &mut [JoinHandle<()>], cancel: &Receiver<()>, ctrl_c: &AtomicBool) -> Outcome {
+fn wait_for(workers: &[JoinHandle<()>], cancel: &Receiver<()>, ctrl_c: &AtomicBool) -> Outcome {
     loop {
         if workers.iter().all(JoinHandle::is_finished) {
             return Outcome::Finished;
@@ -265,7 +265,7 @@ mod tests {
     fn main_waits_for_every_worker_then_finishes() {
         let (_tx, cancel) = mpsc::channel();
         let ends = Arc::new(Mutex::new(0));
-        let mut workers = [10, 40, 20].map(|ms| {
+        let workers = [10, 40, 20].map(|ms| {
             let ends = Arc::clone(&ends);
             thread::spawn(move || {
                 thread::sleep(Duration::from_millis(ms));
@@ -273,7 +273,7 @@ mod tests {
             })
         });
         let ctrl_c = AtomicBool::new(false);
-        assert_eq!(wait_for(&mut workers, &cancel, &ctrl_c), Outcome::Finished);
+        assert_eq!(wait_for(&workers, &cancel, &ctrl_c), Outcome::Finished);
         assert_eq!(*ends.lock().unwrap(), 3);
     }
 
@@ -283,12 +283,9 @@ mod tests {
         let (tx, cancel) = mpsc::channel();
         tx.send(()).unwrap();
         let ctrl_c = AtomicBool::new(false);
-        assert_eq!(wait_for(&mut long(), &cancel, &ctrl_c), Outcome::Cancelled);
+        assert_eq!(wait_for(&long(), &cancel, &ctrl_c), Outcome::Cancelled);
         let (_tx, cancel) = mpsc::channel();
         ctrl_c.store(true, Ordering::Relaxed);
-        assert_eq!(
-            wait_for(&mut long(), &cancel, &ctrl_c),
-            Outcome::Interrupted
-        );
+        assert_eq!(wait_for(&long(), &cancel, &ctrl_c), Outcome::Interrupted);
     }
 }
