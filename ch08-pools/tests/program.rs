@@ -106,8 +106,7 @@ fn five_titles_in_order(executor: &str) {
     // The course strips `https://` only, so the embedded site's URLs are shown whole.
     let mut hosts: Vec<String> = getting_lines(&out).into_iter().map(|g| g.0).collect();
     hosts.sort();
-    let base = site.url().as_str().trim_end_matches('/').to_owned();
-    let mut want: Vec<String> = HOSTS.map(|h| format!("{base}/site/{h}")).into();
+    let mut want: Vec<String> = HOSTS.map(|h| site.url_for(&format!("/site/{h}"))).into();
     want.sort();
     assert_eq!(hosts, want, "one Getting line per site:\n{out}");
     let lines: Vec<&str> = out.lines().collect();
@@ -242,7 +241,7 @@ fn title_rule_on_crafted_pages() {
     assert_eq!(results(&out), want);
     // URLs are shown as the course shows them: with `https://` stripped, and only that.
     let shown: Vec<String> = getting_lines(&out).into_iter().map(|g| g.0).collect();
-    let h1 = format!("{}/titles/h1", site.url().as_str().trim_end_matches('/'));
+    let h1 = site.url_for("/titles/h1");
     assert!(shown.contains(&h1), "{shown:?}");
 }
 
@@ -368,33 +367,14 @@ fn a_page_over_the_cap_is_a_failure_of_its_own() {
     }
 }
 
-/// Processes whose command line holds `marker`, still alive (not zombies): orphaned workers.
-fn live_processes_with(marker: &str) -> Vec<u32> {
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return Vec::new(); // not Linux: nothing to check
-    };
-    dir.filter_map(|entry| {
-        let pid: u32 = entry.ok()?.file_name().to_str()?.parse().ok()?;
-        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
-        let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
-        if !args.contains(&marker.as_bytes()) {
-            return None;
-        }
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-        let state = stat.rsplit_once(')')?.1.split_whitespace().next()?;
-        (state != "Z").then_some(pid)
-    })
-    .collect()
-}
-
 #[test]
 fn a_killed_worker_process_costs_one_task_and_leaves_no_orphans() {
     // What a segfault in C code, an abort or an out-of-memory kill does to a worker, done from
     // outside: task 2 fetches a page that never answers, and its worker is killed mid-download.
     let site = site();
-    // Worker processes run with the parent's arguments, so a unique --timeout marks them; this
-    // test's PID in its digits keeps concurrent test runs from seeing each other's.
-    let marker = format!("7.0123{}", std::process::id());
+    // Worker processes inherit the parent's environment, so a variable marks them; this test's
+    // PID in its value keeps concurrent test runs from seeing each other's.
+    let marker = format!("killed-worker-{}", std::process::id());
     let urls: Vec<String> = [
         "/site/talkpython.fm",
         "/fault/slow/kill-me",
@@ -407,9 +387,10 @@ fn a_killed_worker_process_costs_one_task_and_leaves_no_orphans() {
     .collect();
     let doomed = urls[1].clone(); // shown whole: the course strips `https://` only
     let mut child = StdCommand::new(env!("CARGO_BIN_EXE_program"))
-        .args(["--workers", "2", "--timeout", &marker])
+        .args(["--workers", "2"])
         .args(&urls)
         .env("NO_COLOR", "1")
+        .env("CH08_KILL_MARKER", &marker)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -457,7 +438,7 @@ fn a_killed_worker_process_costs_one_task_and_leaves_no_orphans() {
     let reasons = err.lines().filter(|l| l.starts_with("Could not")).count();
     assert_eq!(reasons, 1, "one failed title: {err}");
     assert_eq!(
-        live_processes_with(&marker),
+        course_kit::testing::processes_with("CH08_KILL_MARKER", &marker),
         Vec::<u32>::new(),
         "orphaned workers"
     );
