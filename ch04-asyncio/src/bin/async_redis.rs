@@ -135,7 +135,7 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
         bail!("the queue did not deliver every item");
     }
     let dt = t0.elapsed().as_secs_f64();
-    println!("App exiting, total time: {} sec.", fmt::secs(dt));
+    println!("App exiting, total time: {dt:.2} sec.");
 
     let (n, commands) = (usize::from(args.tasks), args.commands);
     let total = fmt::thousands(n as u64 * u64::from(commands));
