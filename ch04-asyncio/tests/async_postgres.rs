@@ -101,7 +101,7 @@ fn a_server_stopped_mid_run_fails_each_query_in_flight() {
     std::thread::sleep(Duration::from_millis(700));
     let t0 = Instant::now();
     pg.stop_immediately();
-    let status = common::wait_at_most(&mut started.child, Duration::from_secs(10));
+    let status = servers::wait_at_most(&mut started.child, Duration::from_secs(10));
     let mut out = started.out;
     started.stdout.read_to_string(&mut out).unwrap();
     let err = started.err.join().unwrap();

@@ -144,7 +144,7 @@ fn a_server_killed_mid_run_fails_the_items_in_flight() {
         course_kit::testing::spawn_until(&mut cmd, |out| out.contains("Processed value 4 "));
     let t0 = Instant::now();
     server.kill();
-    let status = common::wait_at_most(&mut started.child, Duration::from_secs(10));
+    let status = servers::wait_at_most(&mut started.child, Duration::from_secs(10));
     let mut out = started.out;
     started.stdout.read_to_string(&mut out).unwrap();
     let err = started.err.join().unwrap();
@@ -174,7 +174,7 @@ fn a_server_that_stops_answering_fails_within_the_timeout() {
         course_kit::testing::spawn_until(&mut cmd, |out| out.contains("Processed value 4 "));
     let t0 = Instant::now();
     server.freeze();
-    let status = common::wait_at_most(&mut started.child, Duration::from_secs(10));
+    let status = servers::wait_at_most(&mut started.child, Duration::from_secs(10));
     let err = started.err.join().unwrap();
     // The producers' pushes wait 1 s for an answer, the consumer's pop 1 s past its own 1 s.
     assert_eq!(status, Some(1), "exit 1: {err}");

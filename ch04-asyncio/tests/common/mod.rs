@@ -2,8 +2,6 @@
 
 #![allow(dead_code)] // each test file uses a different part of this module
 
-use std::time::{Duration, Instant};
-
 /// What a run printed, and how it ended.
 #[derive(Debug)]
 pub struct Run {
@@ -27,17 +25,3 @@ pub fn run(bin: &str, args: &[&str]) -> Run {
 
 /// Every bad flag exits with 2 and one `error:` line first, never a panic.
 pub use course_kit::testing::assert_bad_flags;
-
-/// The child's exit code once it ends, or `None` (and the child killed) after `limit`.
-pub fn wait_at_most(child: &mut std::process::Child, limit: Duration) -> Option<i32> {
-    let t0 = Instant::now();
-    while t0.elapsed() < limit {
-        if let Ok(Some(status)) = child.try_wait() {
-            return status.code();
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    None
-}

@@ -66,22 +66,33 @@ pub fn wait_ready(child: &mut Child, log: &Path, ready: &str) -> bool {
 }
 
 /// Sends `signal` (a name, as `kill -s` takes it) to `child` and waits for it to end; kills it
-/// after 10 s. The `kill` command, as std can only send SIGKILL and the workspace has no `unsafe`.
+/// after 10 s.
 pub fn stop(child: &mut Child, signal: &str) {
     if matches!(child.try_wait(), Ok(Some(_))) {
         return;
     }
-    let pid = child.id().to_string();
+    send(child, signal);
+    wait_at_most(child, Duration::from_secs(10));
+}
+
+/// Sends `signal` to `child`: with the `kill` command, as std can only send SIGKILL and the
+/// workspace has no `unsafe`.
+pub fn send(child: &Child, signal: &str) {
     let _ = std::process::Command::new("kill")
-        .args(["-s", signal, &pid])
+        .args(["-s", signal, &child.id().to_string()])
         .status();
+}
+
+/// The child's exit code once it ends, or `None` (and the child killed) after `limit`.
+pub fn wait_at_most(child: &mut std::process::Child, limit: Duration) -> Option<i32> {
     let t0 = Instant::now();
-    while t0.elapsed() < Duration::from_secs(10) {
-        if matches!(child.try_wait(), Ok(Some(_))) {
-            return;
+    while t0.elapsed() < limit {
+        if let Ok(Some(status)) = child.try_wait() {
+            return status.code();
         }
         std::thread::sleep(Duration::from_millis(20));
     }
     let _ = child.kill();
     let _ = child.wait();
+    None
 }

@@ -64,8 +64,7 @@ impl Redis {
     /// Stops the server without closing its sockets (SIGSTOP), as a hung machine would: it
     /// accepts nothing and answers nothing. Dropping it still kills it.
     pub fn freeze(&mut self) {
-        let pid = self.child.id().to_string();
-        let _ = Command::new("kill").args(["-s", "STOP", &pid]).status();
+        super::send(&self.child, "STOP");
     }
 
     /// Kills the server, as a crash would.
