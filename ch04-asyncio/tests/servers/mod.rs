@@ -46,8 +46,28 @@ pub fn free_port() -> u16 {
     listener.local_addr().expect("a bound address").port()
 }
 
+/// Starts a server on a port of 127.0.0.1 found free, trying another when the port was taken
+/// meanwhile: `spawn` starts it on `port`, writing to `log`; it is up once its log holds `ready`.
+pub fn on_a_free_port(
+    dir: &Path,
+    name: &str,
+    ready: &str,
+    spawn: impl Fn(u16, std::fs::File) -> Child,
+) -> (Child, u16) {
+    for _ in 0..5 {
+        let port = free_port();
+        let log = dir.join(format!("log-{port}"));
+        let mut child = spawn(port, std::fs::File::create(&log).expect("the log file"));
+        if wait_ready(&mut child, &log, ready) {
+            return (child, port);
+        }
+        let _ = child.wait();
+    }
+    panic!("{name} did not start on 5 ports: see its logs");
+}
+
 /// Waits until `log` holds `ready`; `false` if the server exited first (its log says why).
-pub fn wait_ready(child: &mut Child, log: &Path, ready: &str) -> bool {
+fn wait_ready(child: &mut Child, log: &Path, ready: &str) -> bool {
     let t0 = Instant::now();
     loop {
         if std::fs::read_to_string(log).is_ok_and(|text| text.contains(ready)) {

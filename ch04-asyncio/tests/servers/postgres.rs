@@ -51,34 +51,31 @@ impl Postgres {
             "initdb failed: {}",
             String::from_utf8_lossy(&initdb.stderr)
         );
-        // A port found free may be taken before the server binds it: then try another.
-        for _ in 0..5 {
-            let port = super::free_port();
-            let log = dir.path().join(format!("log-{port}"));
-            let log_file = std::fs::File::create(&log).expect("the log file");
-            let mut child = as_owner(Command::new(bin.join("postgres")), owner, dir.path())
-                .arg("-D")
-                .arg(&data)
-                .args(["-p", &port.to_string(), "-k"])
-                .arg(dir.path())
-                .args(["-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"])
-                .args(["-c", &format!("max_connections={max_connections}")])
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(log_file)
-                .spawn()
-                .expect("postgres starts");
-            if super::wait_ready(&mut child, &log, "ready to accept connections") {
-                return Some(Postgres {
-                    child,
-                    port,
-                    bin,
-                    dir,
-                });
-            }
-            let _ = child.wait();
-        }
-        panic!("postgres did not start on 5 ports: see its logs");
+        let (child, port) = super::on_a_free_port(
+            dir.path(),
+            "postgres",
+            "ready to accept connections",
+            |port, log| {
+                as_owner(Command::new(bin.join("postgres")), owner, dir.path())
+                    .arg("-D")
+                    .arg(&data)
+                    .args(["-p", &port.to_string(), "-k"])
+                    .arg(dir.path())
+                    .args(["-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"])
+                    .args(["-c", &format!("max_connections={max_connections}")])
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::null())
+                    .stderr(log)
+                    .spawn()
+                    .expect("postgres starts")
+            },
+        );
+        Some(Postgres {
+            child,
+            port,
+            bin,
+            dir,
+        })
     }
 
     /// `postgres://learner:secret@127.0.0.1:PORT/postgres`.

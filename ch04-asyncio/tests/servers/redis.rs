@@ -26,30 +26,27 @@ impl Redis {
             .prefix("ch04-redis-")
             .tempdir()
             .expect("a temporary folder");
-        for _ in 0..5 {
-            let port = super::free_port();
-            let log = dir.path().join(format!("log-{port}"));
-            let log_file = std::fs::File::create(&log).expect("the log file");
-            let mut cmd = Command::new(&bin);
-            cmd.args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-                .args(["--save", "", "--appendonly", "no", "--dir"])
-                .arg(dir.path());
-            if let Some(password) = password {
-                cmd.args(["--requirepass", password]);
-            }
-            let mut child = cmd
-                .current_dir(dir.path())
-                .stdin(Stdio::null())
-                .stdout(log_file)
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("redis-server starts");
-            if super::wait_ready(&mut child, &log, "Ready to accept connections") {
-                return Some(Redis { child, port, dir });
-            }
-            let _ = child.wait();
-        }
-        panic!("redis-server did not start on 5 ports");
+        let (child, port) = super::on_a_free_port(
+            dir.path(),
+            "redis-server",
+            "Ready to accept connections",
+            |port, log| {
+                let mut cmd = Command::new(&bin);
+                cmd.args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+                    .args(["--save", "", "--appendonly", "no", "--dir"])
+                    .arg(dir.path());
+                if let Some(password) = password {
+                    cmd.args(["--requirepass", password]);
+                }
+                cmd.current_dir(dir.path())
+                    .stdin(Stdio::null())
+                    .stdout(log)
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .expect("redis-server starts")
+            },
+        );
+        Some(Redis { child, port, dir })
     }
 
     /// `redis://127.0.0.1:PORT`.
