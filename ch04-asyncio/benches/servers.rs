@@ -259,15 +259,12 @@ fn redis_benchmark(port: u16, clients: usize, pipeline: usize) -> (f64, f64) {
 }
 
 fn cpu_model() -> String {
-    let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = info.lines().find_map(|l| l.strip_prefix("model name"));
-    let model = model.and_then(|m| m.split(':').nth(1)).unwrap_or("unknown");
-    let avx512 = info.contains(" avx512f");
-    format!(
-        "{}{}",
-        model.trim(),
-        if avx512 { " with AVX-512" } else { "" }
-    )
+    let model = course_kit::process::cpu_name().unwrap_or_else(|| "unknown".to_owned());
+    #[cfg(target_arch = "x86_64")]
+    let avx512 = std::arch::is_x86_feature_detected!("avx512f");
+    #[cfg(not(target_arch = "x86_64"))]
+    let avx512 = false;
+    format!("{model}{}", if avx512 { " with AVX-512" } else { "" })
 }
 
 fn load_average() -> String {

@@ -41,6 +41,19 @@ fn read_status_number(status_file: &str, key: &str) -> Option<u64> {
         .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
 }
 
+/// The CPU's model name from `/proc/cpuinfo` (`AMD EPYC`), for a benchmark's heading: a figure
+/// names the CPU it was measured on. `None` where there is no `/proc` (not Linux).
+pub fn cpu_name() -> Option<String> {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").ok()?;
+    let model = cpuinfo.lines().find_map(|l| l.strip_prefix("model name"))?;
+    Some(
+        model
+            .trim_start_matches([' ', '\t', ':'])
+            .trim_end()
+            .to_owned(),
+    )
+}
+
 /// A memory figure in kB as `2.8 MB` (MB of 1,024 kB, as `ps` and `top` count), or `n/a` when it is unknown.
 pub fn megabytes(kb: Option<u64>) -> String {
     kb.map_or_else(
@@ -52,6 +65,16 @@ pub fn megabytes(kb: Option<u64>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+    fn cpu_name_is_the_model_alone() {
+        let name = cpu_name().expect("x86 Linux names its CPU");
+        assert!(
+            !name.is_empty() && name.trim() == name && !name.contains(':'),
+            "{name:?}"
+        );
+    }
 
     #[test]
     fn panic_payloads_become_text() {

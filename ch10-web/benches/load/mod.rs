@@ -63,12 +63,7 @@ pub fn stop(mut running: Running) {
 
 /// The CPU's model name, for the heading: a figure names the CPU it was measured on.
 pub fn cpu_name() -> String {
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo.lines().find_map(|l| l.strip_prefix("model name"));
-    model.map_or_else(
-        || "an unknown CPU".to_owned(),
-        |m| m.trim_start_matches([' ', '\t', ':']).to_owned(),
-    )
+    course_kit::process::cpu_name().unwrap_or_else(|| "an unknown CPU".to_owned())
 }
 
 /// `951.23ms` / `1.21s` / `512.00us` in seconds.
